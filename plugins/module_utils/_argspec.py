@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_util is private to the collection: it may change at any time.
+
+"""Shared module options, composed instead of copied into every module.
+
+The options here are documented once, in the ``edgeops.cloudflare.common`` doc fragment.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback
+
+DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
+ENV_API_BASE_URL = "CLOUDFLARE_API_BASE_URL"
+API_GENERATIONS = ("v2", "v1")
+
+
+class ArgumentSpec:
+    """An argument spec plus its cross-option constraints, mergeable like community.dns's."""
+
+    _CONSTRAINTS = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
+
+    def __init__(self, argument_spec=None, **constraints):
+        unknown = set(constraints) - set(self._CONSTRAINTS)
+        if unknown:
+            raise TypeError("unknown constraints: %s" % ", ".join(sorted(unknown)))
+        self.argument_spec = dict(argument_spec or {})
+        self.constraints = {name: list(constraints.get(name) or []) for name in self._CONSTRAINTS}
+
+    def merge(self, other):
+        self.argument_spec.update(other.argument_spec)
+        for name in self._CONSTRAINTS:
+            self.constraints[name].extend(other.constraints[name])
+        return self
+
+    def to_kwargs(self):
+        kwargs = {"argument_spec": self.argument_spec}
+        kwargs.update((name, value) for name, value in self.constraints.items() if value)
+        return kwargs
+
+
+def connection_argument_spec():
+    """Credentials, endpoint and transport options shared by every module."""
+    return ArgumentSpec({
+        # No env fallback here: _auth.resolve_credentials reads the environment itself,
+        # so that task options win over it instead of colliding with it.
+        "api_token": {"type": "str", "no_log": True},
+        "api_email": {"type": "str"},
+        "api_key": {"type": "str", "no_log": True},
+        "api_base_url": {"type": "str", "fallback": (env_fallback, [ENV_API_BASE_URL]), "default": DEFAULT_API_BASE_URL},
+        "validate_certs": {"type": "bool", "default": True},
+        "timeout": {"type": "float", "default": 30},
+        "api_generation": {"type": "str", "choices": list(API_GENERATIONS), "default": "v2"},
+    })
+
+
+def zone_argument_spec():
+    """The zone, by id or by name."""
+    return ArgumentSpec(
+        {
+            "zone_id": {"type": "str"},
+            "zone": {"type": "str", "aliases": ["zone_name"]},
+        },
+        mutually_exclusive=[("zone_id", "zone")],
+        required_one_of=[("zone_id", "zone")],
+    )
+
+
+def common_argument_spec():
+    return connection_argument_spec().merge(zone_argument_spec())
