@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_util is private to the collection: it may change at any time.
+
+"""Glue between AnsibleModule and the API client, written once for every module.
+
+``run_module`` builds the client from the shared options, resolves the zone, runs the
+module's own logic and turns every failure into a ``fail_json`` that quotes Cloudflare
+and never a secret.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError, OriginCloudRegionsClient
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._auth import CredentialsError, resolve_credentials
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    HTTPTransport,
+    TransportError,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
+
+COLLECTION_VERSION = "1.0.0"
+
+
+class ModuleFailure(Exception):
+    """A failure the module logic found itself (bad input, refused plan)."""
+
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def make_transport(headers, params):
+    """The seam unit tests replace (see tests/unit)."""
+    return HTTPTransport(headers, timeout=params["timeout"], validate_certs=params["validate_certs"])
+
+
+def build_client(module):
+    params = module.params
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        credentials = resolve_credentials(params.get("api_token"), params.get("api_email"), params.get("api_key"))
+    except CredentialsError as exc:
+        module.fail_json(msg=str(exc))
+    # Secrets read from the environment are not options, so tell no_log about them too.
+    module.no_log_values.update(credentials.secrets)
+    headers = dict(credentials.headers())
+    headers["User-Agent"] = "edgeops.cloudflare/%s" % COLLECTION_VERSION
+    headers["Accept"] = "application/json"
+    return OriginCloudRegionsClient(make_transport(headers, params), params["api_base_url"], params["api_generation"])
+
+
+def canonical_ip_option(value, option="origin_ip"):
+    """Normalize an IP option or raise ModuleFailure naming the option."""
+    try:
+        return normalize_ip(value)
+    except InvalidIPError as exc:
+        raise ModuleFailure("%s: %s" % (option, exc)) from None
+
+
+def resolve_zone(client, params):
+    if params.get("zone_id"):
+        return params["zone_id"]
+    try:
+        return client.resolve_zone_id(params["zone"])
+    except ValueError as exc:
+        raise ModuleFailure("zone: %s" % exc) from None
+
+
+def run_module(module, logic):
+    """Run ``logic(module, client, zone_id) -> result dict`` and exit the module."""
+    client = build_client(module)
+    try:
+        zone_id = resolve_zone(client, module.params)
+        result = logic(module, client, zone_id)
+    except ModuleFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+    except CloudflareAPIError as exc:
+        module.fail_json(msg=str(exc), api_error=exc.to_result(), **(getattr(exc, "result", None) or {}))
+    except TransportError as exc:
+        module.fail_json(msg="Cannot reach the Cloudflare API: %s" % exc)
+    finally:
+        client.transport.close()
+    result.setdefault("zone_id", zone_id)
+    result["api_requests"] = client.requests_sent
+    module.exit_json(**result)
