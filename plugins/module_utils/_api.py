@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import (
     GENERATIONS,
+    canonical_mapping,
     zone_lookup,
 )
 
@@ -173,7 +174,7 @@ class OriginCloudRegionsClient:
             mapping = generation.mapping_from_entry(entry)
             if mapping["origin_ip"] == origin_ip:
                 return mapping
-        return {"origin_ip": origin_ip, "vendor": vendor, "region": region, "modified_on": None}
+        return canonical_mapping(origin_ip, vendor, region)
 
     def delete_mapping(self, zone_id, origin_ip):
         """Delete one mapping; False when there was nothing to delete."""

@@ -13,6 +13,8 @@ region means nothing to write" is decided in exactly one place.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
 
 VENDORS = ("aws", "azure", "gcp", "oci")
@@ -141,10 +143,18 @@ def build_plan(current, present, absent, purge=False):
     doomed = set(ip for ip in absent if ip in by_ip)
     if purge:
         doomed.update(ip for ip in by_ip if ip not in present)
-    plan.delete = [by_ip[ip] for ip in sorted(doomed, key=_ip_sort_key)]
+    plan.delete = [by_ip[ip] for ip in sorted(doomed, key=ip_sort_key)]
     return plan
 
 
-def _ip_sort_key(ip):
-    # Stable, readable order for results and diffs: IPv4 first, then IPv6, then text.
-    return (":" in ip, ip)
+def ip_sort_key(ip):
+    """Numeric order, IPv4 before IPv6; anything unparsable last, by text."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return (7, 0, ip)
+    return (address.version, int(address), ip)
+
+
+def sorted_mappings(mappings):
+    return sorted(mappings, key=lambda mapping: ip_sort_key(mapping["origin_ip"]))

@@ -76,16 +76,24 @@ def resolve_zone(client, params):
         raise ModuleFailure("zone: %s" % exc) from None
 
 
-def run_module(module, logic):
-    """Run ``logic(module, client, zone_id) -> result dict`` and exit the module."""
+def run_module(module, logic, prepare=None):
+    """Validate, connect, run the module's logic and exit the module.
+
+    ``prepare(module) -> value`` checks the input before any request is sent; its value
+    is handed to ``logic(module, client, zone_id, prepared) -> result dict``.
+    """
+    try:
+        prepared = prepare(module) if prepare else None
+    except ModuleFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
     client = build_client(module)
     try:
         zone_id = resolve_zone(client, module.params)
-        result = logic(module, client, zone_id)
+        result = logic(module, client, zone_id, prepared)
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
     except CloudflareAPIError as exc:
-        module.fail_json(msg=str(exc), api_error=exc.to_result(), **(getattr(exc, "result", None) or {}))
+        module.fail_json(msg=str(exc), api_error=exc.to_result())
     except TransportError as exc:
         module.fail_json(msg="Cannot reach the Cloudflare API: %s" % exc)
     finally:
