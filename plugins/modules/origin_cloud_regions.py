@@ -1,0 +1,337 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: origin_cloud_regions
+short_description: Manage many Cloudflare origin cloud region mappings of a zone at once
+version_added: 1.0.0
+description:
+  - Bring a zone's origin cloud region mappings to a wanted list, for up to the zone's limit of
+    3,500 mappings in one task.
+  - Lists the zone once (every page), normalizes every IP (RFC 5952 for IPv6), plans locally and
+    writes only the difference, through the batch API in chunks of at most 100 mappings.
+    Mappings whose vendor and region already match are not written.
+  - Before any write the whole input is checked, and the task fails with nothing written when two
+    items for one IP disagree, an IP, vendor or region is invalid (regions are checked against the
+    zone's supported regions, fetched once), or the plan would exceed the zone's 3,500 mappings.
+  - Mappings of the zone that are not listed are left alone unless O(purge=true).
+author:
+  - edgeops.cloudflare contributors
+extends_documentation_fragment:
+  - edgeops.cloudflare.common
+  - edgeops.cloudflare.common.zone
+  - edgeops.cloudflare.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff lists one line per mapping that is created, changed or deleted (C(IP vendor/region)).
+options:
+  mappings:
+    description:
+      - The wanted mappings.
+      - Two items for the same IP (after normalization) must agree; identical duplicates are merged.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      origin_ip:
+        description: The origin IP address, IPv4 or IPv6.
+        type: str
+        required: true
+        aliases: [ip]
+      vendor:
+        description: The cloud vendor. Required unless O(mappings[].state=absent).
+        type: str
+        choices: [aws, azure, gcp, oci]
+      region:
+        description: The vendor's region. Required unless O(mappings[].state=absent).
+        type: str
+      state:
+        description: V(absent) deletes the mapping of this IP if it exists.
+        type: str
+        choices: [present, absent]
+        default: present
+  purge:
+    description:
+      - Delete every mapping of the zone that O(mappings) does not list as present.
+      - When V(false) (the default), unlisted mappings are left untouched.
+    type: bool
+    default: false
+  allow_purge_all:
+    description:
+      - O(purge=true) with an empty O(mappings) list would delete every mapping of the zone.
+        That is refused unless this option says it is intended.
+    type: bool
+    default: false
+  validate_region:
+    description:
+      - Before writing, check every vendor and region to be written against the zone's supported
+        regions (one C(GET .../supported_regions) request), and fail listing the bad ones.
+      - The lookup is skipped when nothing needs writing.
+    type: bool
+    default: true
+seealso:
+  - module: edgeops.cloudflare.origin_cloud_region
+  - module: edgeops.cloudflare.origin_cloud_region_info
+  - role: edgeops.cloudflare.origin_cloud_regions
+    description: Applies mappings gathered from inventory with this module, one task per zone.
+'''
+
+EXAMPLES = r'''
+- name: Make sure these origins are mapped (others are left alone)
+  edgeops.cloudflare.origin_cloud_regions:
+    zone: example.com
+    mappings:
+      - origin_ip: 192.0.2.1
+        vendor: aws
+        region: us-east-1
+      - origin_ip: 2001:db8::10
+        vendor: gcp
+        region: europe-west1
+      - origin_ip: 198.51.100.9
+        state: absent
+  delegate_to: localhost
+
+- name: The zone holds exactly the mappings of the inventory
+  edgeops.cloudflare.origin_cloud_regions:
+    zone_id: 023e105f4ecef8ad9ca31a8372d0c353
+    mappings: "{{ groups['origins'] | map('extract', hostvars) | json_query('[].{origin_ip: ansible_host, vendor: cloud_vendor, region: cloud_region}') }}"
+    purge: true
+  delegate_to: localhost
+
+- name: Remove every mapping of a zone
+  edgeops.cloudflare.origin_cloud_regions:
+    zone: example.com
+    mappings: []
+    purge: true
+    allow_purge_all: true
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+created:
+  description: Canonical IPs of the mappings created (in check mode, that would be created).
+  returned: always
+  type: list
+  elements: str
+  sample: [192.0.2.1]
+updated:
+  description: Canonical IPs of the mappings whose vendor or region changed.
+  returned: always
+  type: list
+  elements: str
+  sample: [2001:db8::10]
+deleted:
+  description: Canonical IPs of the mappings deleted.
+  returned: always
+  type: list
+  elements: str
+  sample: [198.51.100.9]
+unchanged:
+  description: Canonical IPs of the listed mappings that already matched.
+  returned: always
+  type: list
+  elements: str
+  sample: [203.0.113.5]
+failed:
+  description: Items Cloudflare refused in a batch answer, with its error for each.
+  returned: when a batch answer reported failed items
+  type: list
+  elements: dict
+  sample: [{"origin_ip": "192.0.2.1", "error": "region 'us-east-9' does not exist for vendor 'aws'", "action": "upsert"}]
+counts:
+  description: How many mappings were created, updated, deleted, unchanged (and failed).
+  returned: always
+  type: dict
+  sample: {"created": 1, "updated": 1, "deleted": 1, "unchanged": 1, "failed": 0}
+zone_id:
+  description: The zone's identifier (resolved from O(zone) when that was given).
+  returned: always
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
+api_requests:
+  description: How many API requests the task sent.
+  returned: success
+  type: int
+  sample: 36
+api_error:
+  description: The error Cloudflare answered a whole request with, with every code and message.
+  returned: when the API answered a request with an error
+  type: dict
+  sample: {"status": 403, "method": "PUT", "path": "/zones/023e.../origin/cloud_regions/batch",
+           "errors": [{"code": 1164, "message": "Maximum number of IP mappings configured for zone."}]}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import ArgumentSpec, common_argument_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import (
+    VENDORS,
+    ZONE_MAPPING_LIMIT,
+    build_plan,
+    desired_state,
+    ip_sort_key,
+    region_names,
+    region_problem,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import ModuleFailure, run_module
+
+
+def argument_spec():
+    spec = ArgumentSpec({
+        "mappings": {
+            "type": "list",
+            "elements": "dict",
+            "required": True,
+            "options": {
+                "origin_ip": {"type": "str", "required": True, "aliases": ["ip"]},
+                "vendor": {"type": "str", "choices": list(VENDORS)},
+                "region": {"type": "str"},
+                "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            },
+            "required_if": [("state", "present", ("vendor", "region"))],
+        },
+        "purge": {"type": "bool", "default": False},
+        "allow_purge_all": {"type": "bool", "default": False},
+        "validate_region": {"type": "bool", "default": True},
+    })
+    return spec.merge(common_argument_spec())
+
+
+def prepare(module):
+    """Refuse bad or contradictory input before any request is sent."""
+    params = module.params
+    if params["purge"] and not params["mappings"] and not params["allow_purge_all"]:
+        raise ModuleFailure("mappings: is empty and purge=true would delete every mapping of the zone; "
+                            "set allow_purge_all=true if that is intended")
+    present, absent, problems = desired_state(params["mappings"])
+    if problems:
+        raise ModuleFailure("%d invalid item(s) in mappings, nothing was written: %s" % (len(problems), "; ".join(problems)),
+                            problems=problems)
+    return present, absent
+
+
+def check_plan(module, client, zone_id, plan, current_count):
+    """Refuse a plan the API would partly reject: unknown regions, too many mappings."""
+    size_after = plan.size_after(current_count)
+    if size_after > ZONE_MAPPING_LIMIT:
+        raise ModuleFailure("the zone would hold %d mappings (%d now, %d to create, %d to delete), more than its limit of %d; nothing was written"
+                            % (size_after, current_count, len(plan.create), len(plan.delete), ZONE_MAPPING_LIMIT))
+    if module.params["validate_region"] and plan.writes:
+        names = region_names(client.supported_regions(zone_id))
+        problems = []
+        for wanted in plan.writes:
+            problem = region_problem(names, wanted["vendor"], wanted["region"])
+            if problem:
+                problems.append("%s: %s" % (wanted["origin_ip"], problem))
+        if problems:
+            raise ModuleFailure("%d mapping(s) with an unsupported vendor or region, nothing was written: %s"
+                                % (len(problems), "; ".join(problems)), problems=problems)
+
+
+def ips(mappings):
+    return sorted((mapping["origin_ip"] for mapping in mappings), key=ip_sort_key)
+
+
+def diff_lines(mappings):
+    return "".join("%s %s/%s\n" % (m["origin_ip"], m["vendor"], m["region"]) for m in sorted(mappings, key=lambda m: ip_sort_key(m["origin_ip"])))
+
+
+def build_diff(plan):
+    touched_before = [plan.before[m["origin_ip"]] for m in plan.update] + plan.delete
+    return {"before": diff_lines(touched_before), "after": diff_lines(plan.writes)}
+
+
+class Outcome:
+    """What actually happened, filled batch by batch so a failure can still report it."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.written = set()
+        self.deleted = set()
+        self.failed = []
+
+    def record(self, batch, action):
+        for item in batch.failed:
+            self.failed.append(dict(item, action=action))
+        target = self.deleted if action == "delete" else self.written
+        target.update(mapping["origin_ip"] for mapping in batch.succeeded)
+
+    def result(self, check_mode):
+        plan = self.plan
+        done_written = (lambda ip: True) if check_mode else self.written.__contains__
+        done_deleted = (lambda ip: True) if check_mode else self.deleted.__contains__
+        created = [ip for ip in ips(plan.create) if done_written(ip)]
+        updated = [ip for ip in ips(plan.update) if done_written(ip)]
+        deleted = [ip for ip in ips(plan.delete) if done_deleted(ip)]
+        unchanged = ips(plan.unchanged)
+        result = {
+            "changed": bool(created or updated or deleted),
+            "created": created,
+            "updated": updated,
+            "deleted": deleted,
+            "unchanged": unchanged,
+            "counts": {"created": len(created), "updated": len(updated), "deleted": len(deleted),
+                       "unchanged": len(unchanged), "failed": len(self.failed)},
+        }
+        if self.failed:
+            result["failed"] = sorted(self.failed, key=lambda item: ip_sort_key(item["origin_ip"]))
+        return result
+
+
+def apply(module, client, zone_id, wanted):
+    present, absent = wanted
+    current = client.list_mappings(zone_id)
+    plan = build_plan(current, present, absent, purge=module.params["purge"])
+    check_plan(module, client, zone_id, plan, len(current))
+    outcome = Outcome(plan)
+    if not module.check_mode:
+        write_plan(client, zone_id, plan, outcome)
+    result = outcome.result(module.check_mode)
+    if module._diff:
+        result["diff"] = build_diff(plan)
+    if outcome.failed:
+        details = "; ".join("%s (%s): %s" % (item["origin_ip"], item["action"], item["error"]) for item in result["failed"])
+        raise ModuleFailure("Cloudflare refused %d of %d mapping change(s): %s"
+                            % (len(outcome.failed), len(plan.writes) + len(plan.delete), details), **result)
+    return result
+
+
+def run_batch(outcome, action, send):
+    """Send one batch operation and record its answers, also those before a request failed."""
+    try:
+        outcome.record(send(), action)
+    except CloudflareAPIError as exc:
+        if exc.partial is not None:
+            outcome.record(exc.partial, action)
+        raise
+
+
+def write_plan(client, zone_id, plan, outcome):
+    """Deletes first, so that a zone near its limit has room for the new mappings."""
+    try:
+        if plan.delete:
+            run_batch(outcome, "delete", lambda: client.batch_delete(zone_id, [m["origin_ip"] for m in plan.delete]))
+        if plan.writes:
+            run_batch(outcome, "upsert", lambda: client.batch_upsert(zone_id, plan.writes))
+    except CloudflareAPIError as exc:
+        raise ModuleFailure("%s (changes applied before the error are listed in created/updated/deleted)" % exc,
+                            api_error=exc.to_result(), **outcome.result(check_mode=False)) from None
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **argument_spec().to_kwargs())
+    run_module(module, apply, prepare)
+
+
+if __name__ == "__main__":
+    main()
