@@ -13,7 +13,7 @@ class ModuleDocFragment:
 options:
   api_token:
     description:
-      - Cloudflare API token, sent as C(Authorization: Bearer).
+      - "Cloudflare API token, sent as C(Authorization: Bearer)."
       - If not set, the value of the E(CLOUDFLARE_API_TOKEN) environment variable is used.
       - Give either O(api_token), or O(api_email) together with O(api_key). Options given to the
         task take precedence over the environment.
@@ -61,8 +61,8 @@ options:
     choices: [v2, v1]
     default: v2
 notes:
-  - The modules talk to the API from the host they run on. Run them on the controller
-    (C(delegate_to: localhost) or C(connection: local)); environment variables are read there too.
+  - "The modules talk to the API from the host they run on. Run them on the controller
+    (C(delegate_to: localhost) or C(connection: local)); environment variables are read there too."
 requirements:
   - requests
 '''
