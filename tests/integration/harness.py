@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Integration harness: the emulator as a real process, and real ansible-playbook runs.
+
+Nothing here talks to anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+EMULATOR = REPO / "tests" / "emulator" / "cloudflare_emulator.py"
+CALLBACK_DIR = Path(__file__).resolve().parent / "callback_plugins"
+TOKEN = "test-token"
+ZONE_NAME = "example.com"
+ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
+
+
+def collections_path():
+    """A tree holding ansible_collections/edgeops/cloudflare -> this checkout."""
+    root = REPO / ".build" / "collections"
+    link = root / "ansible_collections" / "edgeops" / "cloudflare"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(REPO, target_is_directory=True)
+        except FileExistsError:
+            pass
+    return str(root)
+
+
+class EmulatorProcess:
+    """tests/emulator/cloudflare_emulator.py run as users run it, on a free loopback port."""
+
+    def __init__(self, *args):
+        self.args = list(args)
+        self.process = None
+        self.base_url = None
+
+    def start(self):
+        command = [sys.executable, str(EMULATOR), "--host", "127.0.0.1", "--port", "0"] + self.args
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError("emulator did not start: %r %s" % (line, self.process.stderr.read()))
+        self.base_url = line
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    @property
+    def admin_url(self):
+        return self.base_url.split("/client/v4")[0] + "/__emulator__"
+
+    def reset(self):
+        requests.post(self.admin_url + "/reset", timeout=10).raise_for_status()
+
+    def stats(self):
+        return requests.get(self.admin_url + "/stats", timeout=10).json()
+
+    def state(self, zone_id=ZONE_ID):
+        """{canonical ip: (vendor, region)} of one zone, read from the emulator itself."""
+        data = requests.get(self.admin_url + "/state", timeout=10).json()
+        zones = data.get("zones", data)
+        entries = zones.get(zone_id, {})
+        if isinstance(entries, list):
+            return {entry["origin_ip"]: (entry["vendor"], entry["region"]) for entry in entries}
+        return {ip: (entry["vendor"], entry["region"]) for ip, entry in entries.items()}
+
+    def api(self, method, path, token=TOKEN, **kwargs):
+        """A direct API call, for seeding and for looking behind a playbook's back."""
+        headers = {"Authorization": "Bearer %s" % token}
+        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def seed(self, mappings, zone_id=ZONE_ID):
+        """Put mappings in place through the batch API (100 a request)."""
+        for start in range(0, len(mappings), 100):
+            answer = self.api("PUT", "/zones/%s/origin/cloud_regions/batch" % zone_id, json=mappings[start:start + 100])
+            answer.raise_for_status()
+            assert not answer.json()["result"]["failed"], answer.text
+
+
+class PlaybookRun:
+    """The outcome of one ansible-playbook run."""
+
+    def __init__(self, returncode, stdout, stderr, results):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    def task(self, name):
+        """The recorded result of the task called ``name`` (the last one when it ran twice)."""
+        matches = [entry for entry in self.results if entry["task"] == name]
+        if not matches:
+            raise AssertionError("task %r did not run; ran: %s\n%s" % (name, [entry["task"] for entry in self.results], self.stdout))
+        return matches[-1]
+
+    def __repr__(self):
+        return "PlaybookRun(rc=%s)\nSTDOUT:\n%s\nSTDERR:\n%s" % (self.returncode, self.stdout, self.stderr)
+
+
+def playbook_env(emulator, **extra):
+    env = dict(os.environ)
+    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_API_BASE_URL"):
+        env.pop(name, None)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
+        "ANSIBLE_CALLBACKS_ENABLED": "record_results",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "CLOUDFLARE_API_BASE_URL": emulator.base_url,
+    })
+    env.update(extra)
+    return env
+
+
+def run_playbook(emulator, tasks, check=False, diff=False, verbosity=0, env=None, extra_vars=None):
+    """Run ``tasks`` (a list of task dicts) in a localhost play against the emulator."""
+    workdir = tempfile.mkdtemp(prefix="edgeops-it-")
+    try:
+        play = [{
+            "name": "integration",
+            "hosts": "localhost",
+            "gather_facts": False,
+            # An explicit localhost would otherwise use the system Python, without requests.
+            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "tasks": tasks,
+        }]
+        playbook = Path(workdir, "playbook.yml")
+        playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+        record = Path(workdir, "results.jsonl")
+        command = [shutil.which("ansible-playbook") or "ansible-playbook", str(playbook), "-i", "localhost,", "-c", "local"]
+        if check:
+            command.append("--check")
+        if diff:
+            command.append("--diff")
+        if verbosity:
+            command.append("-" + "v" * verbosity)
+        if extra_vars:
+            command += ["-e", json.dumps(extra_vars)]
+        full_env = playbook_env(emulator, RECORD_RESULTS_FILE=str(record), **(env or {}))
+        completed = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False)
+        results = []
+        if record.exists():
+            results = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
