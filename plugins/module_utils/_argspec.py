@@ -17,6 +17,7 @@ from ansible.module_utils.basic import env_fallback
 DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_API_BASE_URL = "CLOUDFLARE_API_BASE_URL"
 API_GENERATIONS = ("v2", "v1")
+VENDORS = ("aws", "azure", "gcp", "oci")
 
 
 class ArgumentSpec:
@@ -72,3 +73,17 @@ def zone_argument_spec():
 
 def common_argument_spec():
     return connection_argument_spec().merge(zone_argument_spec())
+
+
+def mapping_options():
+    """One mapping's options: the single module's top level and the batch module's list items."""
+    return {
+        "origin_ip": {"type": "str", "required": True, "aliases": ["ip"]},
+        "vendor": {"type": "str", "choices": list(VENDORS)},
+        "region": {"type": "str"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+
+
+# vendor and region are needed unless the mapping is to be removed.
+MAPPING_REQUIRED_IF = [("state", "present", ("vendor", "region"))]

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import VENDORS
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
 
-VENDORS = ("aws", "azure", "gcp", "oci")
 ZONE_MAPPING_LIMIT = 3500
 
 

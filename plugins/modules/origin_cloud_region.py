@@ -161,10 +161,14 @@ api_error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import ArgumentSpec, common_argument_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
+    MAPPING_REQUIRED_IF,
+    ArgumentSpec,
+    common_argument_spec,
+    mapping_options,
+)
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import canonical_mapping
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import (
-    VENDORS,
     diff_view,
     region_names,
     region_problem,
@@ -174,17 +178,9 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import 
 
 
 def argument_spec():
-    spec = ArgumentSpec(
-        {
-            "origin_ip": {"type": "str", "required": True, "aliases": ["ip"]},
-            "vendor": {"type": "str", "choices": list(VENDORS)},
-            "region": {"type": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "validate_region": {"type": "bool", "default": True},
-        },
-        required_if=[("state", "present", ("vendor", "region"))],
-    )
-    return spec.merge(common_argument_spec())
+    options = mapping_options()
+    options["validate_region"] = {"type": "bool", "default": True}
+    return ArgumentSpec(options, required_if=MAPPING_REQUIRED_IF).merge(common_argument_spec())
 
 
 def ensure_present(module, client, zone_id, origin_ip, current):

@@ -173,9 +173,13 @@ api_error:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import ArgumentSpec, common_argument_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
+    MAPPING_REQUIRED_IF,
+    ArgumentSpec,
+    common_argument_spec,
+    mapping_options,
+)
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import (
-    VENDORS,
     ZONE_MAPPING_LIMIT,
     build_plan,
     desired_state,
@@ -192,13 +196,8 @@ def argument_spec():
             "type": "list",
             "elements": "dict",
             "required": True,
-            "options": {
-                "origin_ip": {"type": "str", "required": True, "aliases": ["ip"]},
-                "vendor": {"type": "str", "choices": list(VENDORS)},
-                "region": {"type": "str"},
-                "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            },
-            "required_if": [("state", "present", ("vendor", "region"))],
+            "options": mapping_options(),
+            "required_if": MAPPING_REQUIRED_IF,
         },
         "purge": {"type": "bool", "default": False},
         "allow_purge_all": {"type": "bool", "default": False},
