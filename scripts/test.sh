@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# The test command of edgeops.cloudflare: every quality gate, on every supported ansible-core.
+#
+#   scripts/test.sh                   all gates on ansible-core 2.18 and 2.19
+#   scripts/test.sh --fast            pytest on 2.19 only
+#   scripts/test.sh --only sanity     one gate (or a comma list: --only lint,docs)
+#   scripts/test.sh --core 2.18       one ansible-core version
+#
+# Gates, per ansible-core version:
+#   pytest     python -m pytest over tests/unit, tests/emulator, tests/integration
+#   sanity     ansible-test sanity --python 3.11 (no ignore files allowed)
+#   lint       ansible-lint, production profile
+# and once, on 2.19:
+#   docs       antsibull-docs lint-collection-docs --plugin-docs .
+#   changelog  antsibull-changelog lint
+#
+# sanity, lint, docs and changelog run on a staged copy of the files git knows
+# (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
+# Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${ROOT}/.build"
+STAGE="${BUILD}/ansible_collections/edgeops/cloudflare"
+PYTEST_COLLECTIONS="${BUILD}/collections"
+GET_PIP_STANDIN="${ROOT}/tests/ansible-test/get_pip_standin.py"
+PYTEST_DIRS=(tests/unit tests/emulator tests/integration)
+ALL_GATES=(pytest sanity lint docs changelog)
+ALL_VERSIONS=(2.18 2.19)
+DOCS_VERSION=2.19
+
+GATES=("${ALL_GATES[@]}")
+VERSIONS=("${ALL_VERSIONS[@]}")
+RESULTS=()
+PASSED=0
+FAILED=0
+
+usage() {
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+
+say() {
+    printf '\n==> %s\n' "$*"
+}
+
+split_csv() {
+    local IFS=','
+    # shellcheck disable=SC2206  # intended word splitting on commas
+    REPLY_LIST=($1)
+}
+
+contains() {
+    local needle="$1" item
+    shift
+    for item in "$@"; do
+        [[ "${item}" == "${needle}" ]] && return 0
+    done
+    return 1
+}
+
+parse_args() {
+    local gate version
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --fast)
+                GATES=(pytest)
+                VERSIONS=("${DOCS_VERSION}")
+                ;;
+            --only)
+                [[ $# -ge 2 ]] || { echo "--only needs a gate (${ALL_GATES[*]})" >&2; exit 2; }
+                split_csv "$2"
+                GATES=("${REPLY_LIST[@]}")
+                shift
+                ;;
+            --core)
+                [[ $# -ge 2 ]] || { echo "--core needs a version (${ALL_VERSIONS[*]})" >&2; exit 2; }
+                split_csv "$2"
+                VERSIONS=("${REPLY_LIST[@]}")
+                shift
+                ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *)
+                echo "unknown option: $1 (see --help)" >&2
+                exit 2
+                ;;
+        esac
+        shift
+    done
+    for gate in "${GATES[@]}"; do
+        contains "${gate}" "${ALL_GATES[@]}" || { echo "unknown gate '${gate}' (known: ${ALL_GATES[*]})" >&2; exit 2; }
+    done
+    for version in "${VERSIONS[@]}"; do
+        contains "${version}" "${ALL_VERSIONS[@]}" || { echo "unknown version '${version}' (known: ${ALL_VERSIONS[*]})" >&2; exit 2; }
+    done
+}
+
+# run_gate NAME VERSION COMMAND...: run one gate, record its result and duration.
+run_gate() {
+    local name="$1" version="$2" start status
+    shift 2
+    say "${name} (ansible-core ${version})"
+    start="${SECONDS}"
+    if "$@"; then
+        status=PASS
+        PASSED=$((PASSED + 1))
+    else
+        status=FAIL
+        FAILED=$((FAILED + 1))
+    fi
+    RESULTS+=("$(printf '  %-4s  %-10s  %-5s  %5ss' "${status}" "${name}" "${version}" "$((SECONDS - start))")")
+    echo "--> ${name} (ansible-core ${version}): ${status} in $((SECONDS - start))s"
+}
+
+venv_dir() {
+    printf '%s/.venv/core-%s' "${ROOT}" "$1"
+}
+
+# Run a command with one venv's tools first on PATH.
+in_venv() {
+    local version="$1" venv
+    shift
+    venv="$(venv_dir "${version}")"
+    env PATH="${venv}/bin:${PATH}" VIRTUAL_ENV="${venv}" "$@"
+}
+
+bootstrap() {
+    "${ROOT}/scripts/bootstrap.sh" "${VERSIONS[@]}"
+}
+
+# Copy the files git knows into the staging tree; stale files disappear with the old tree.
+stage_collection() {
+    local fresh="${BUILD}/.stage.$$"
+    rm -rf "${fresh}"
+    mkdir -p "${fresh}" "$(dirname "${STAGE}")"
+    git -C "${ROOT}" ls-files -z --cached --others --exclude-standard \
+        | while IFS= read -r -d '' path; do
+            # Tracked files deleted in the work tree are still listed by git.
+            if [[ -e "${ROOT}/${path}" || -L "${ROOT}/${path}" ]]; then
+                printf '%s\0' "${path}"
+            fi
+        done \
+        | tar -C "${ROOT}" --null --files-from=- -cf - \
+        | tar -C "${fresh}" -xf - || return 1
+    rm -rf "${STAGE}" && mv "${fresh}" "${STAGE}" || return 1
+    echo "staged $(find "${STAGE}" -type f | wc -l) files in ${STAGE#"${ROOT}"/}"
+}
+
+# ansible-test downloads get-pip from a host we cannot reach; put the stand-in where it looks first.
+install_get_pip_standin() {
+    local version="$1" pip_version cache
+    pip_version="$("$(venv_dir "${version}")/bin/python" -c '
+import types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"])
+')"
+    cache="${HOME}/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    mkdir -p "$(dirname "${cache}")"
+    if ! cmp -s "${GET_PIP_STANDIN}" "${cache}"; then
+        cp "${GET_PIP_STANDIN}" "${cache}"
+    fi
+    echo "ansible-core ${version}: pip ${pip_version} bootstrap stand-in at ${cache}"
+}
+
+gate_pytest() {
+    local version="$1" dir rc=0
+    local -a dirs=()
+    for dir in "${PYTEST_DIRS[@]}"; do
+        [[ -d "${ROOT}/${dir}" ]] && dirs+=("${dir}")
+    done
+    if [[ ${#dirs[@]} -eq 0 ]]; then
+        echo "no test directories (${PYTEST_DIRS[*]}) found"
+        return 1
+    fi
+    (
+        cd "${ROOT}" \
+            && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${PYTEST_COLLECTIONS}" \
+                python -m pytest -p no:cacheprovider "${dirs[@]}"
+    ) || rc=$?
+    if [[ ${rc} -eq 5 ]]; then
+        echo "pytest collected no tests: counted as a failure"
+    fi
+    return "${rc}"
+}
+
+gate_sanity() {
+    local version="$1" ignores
+    ignores="$(find "${STAGE}/tests/sanity" -name 'ignore-*.txt' 2>/dev/null || true)"
+    if [[ -n "${ignores}" ]]; then
+        echo "sanity ignore files are not allowed; fix the findings instead:"
+        echo "${ignores}"
+        return 1
+    fi
+    install_get_pip_standin "${version}" || return 1
+    (cd "${STAGE}" && in_venv "${version}" ansible-test sanity --python 3.11 --color no)
+}
+
+gate_lint() {
+    local version="$1"
+    (cd "${STAGE}" && in_venv "${version}" ansible-lint --offline --profile production --nocolor)
+}
+
+gate_docs() {
+    local version="$1"
+    (cd "${STAGE}" && in_venv "${version}" antsibull-docs lint-collection-docs --plugin-docs .)
+}
+
+gate_changelog() {
+    local version="$1"
+    (cd "${STAGE}" && in_venv "${version}" antsibull-changelog lint)
+}
+
+print_summary() {
+    local line
+    say "summary (total ${SECONDS}s)"
+    for line in "${RESULTS[@]}"; do
+        echo "${line}"
+    done
+    echo
+    echo "gates: ${PASSED} passed, ${FAILED} failed"
+}
+
+needs_stage() {
+    local gate
+    for gate in "${GATES[@]}"; do
+        [[ "${gate}" == pytest ]] || return 0
+    done
+    return 1
+}
+
+main() {
+    local version gate all_versions
+    parse_args "$@"
+    export ANSIBLE_LINT_SKIP_VERSION_CHECK=1
+    unset ANSIBLE_CONFIG
+    all_versions="$(IFS=+; echo "${VERSIONS[*]}")"
+
+    if ! run_gate bootstrap "${all_versions}" bootstrap; then
+        print_summary
+        exit 1
+    fi
+    if needs_stage && ! run_gate stage - stage_collection; then
+        print_summary
+        exit 1
+    fi
+
+    for version in "${VERSIONS[@]}"; do
+        for gate in pytest sanity lint; do
+            if contains "${gate}" "${GATES[@]}"; then
+                run_gate "${gate}" "${version}" "gate_${gate}" "${version}"
+            fi
+        done
+    done
+    if contains "${DOCS_VERSION}" "${VERSIONS[@]}"; then
+        for gate in docs changelog; do
+            if contains "${gate}" "${GATES[@]}"; then
+                run_gate "${gate}" "${DOCS_VERSION}" "gate_${gate}" "${DOCS_VERSION}"
+            fi
+        done
+    fi
+
+    print_summary
+    [[ ${FAILED} -eq 0 ]]
+}
+
+main "$@"
