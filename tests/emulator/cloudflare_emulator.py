@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -218,11 +217,16 @@ def canonical_ip(value):
         raise ItemError(Code.INVALID_IP, MSG_INVALID_IP) from None
 
 
-def parse_mapping(raw, ip_key, catalog):
-    """Validate one ``{<ip_key>, region, vendor}`` object; return (canonical_ip, vendor, region)."""
+def parse_mapping(raw, ip_key, catalog, expected_ip=None):
+    """Validate one ``{<ip_key>, region, vendor}`` object; return (canonical_ip, vendor, region).
+
+    Checks run IP, then (single PUT only) path/body equality after normalization, then vendor/region.
+    """
     if not isinstance(raw, dict):
         raise ItemError(Code.MALFORMED_BODY, "each item must be a JSON object with %s, region and vendor" % ip_key)
     ip = canonical_ip(raw.get(ip_key))
+    if expected_ip is not None and ip != expected_ip:
+        raise ItemError(Code.INVALID_IP, MSG_IP_MISMATCH)
     catalog.check(raw.get("vendor"), raw.get("region"))
     return ip, raw["vendor"], raw["region"]
 
@@ -521,9 +525,9 @@ def _upsert_or_raise(call, mappings, create_only=False):
         raise ApiError(400, Code.ALREADY_EXISTS, MSG_ALREADY_EXISTS) from None
 
 
-def _parse_single(call, shape):
+def _parse_single(call, shape, expected_ip=None):
     try:
-        return parse_mapping(call.json(dict), shape.request_ip_key, call.app.catalog)
+        return parse_mapping(call.json(dict), shape.request_ip_key, call.app.catalog, expected_ip)
     except ItemError as exc:
         raise ApiError(400, exc.code, exc.message) from None
 
@@ -551,11 +555,7 @@ def handle_get(call, shape):
 
 def handle_put(call, shape):
     """v2 PUT /{ip}: create or replace; body IP must equal the path IP after normalization."""
-    path_ip = call.path_ip()
-    ip, vendor, region = _parse_single(call, shape)
-    if ip != path_ip:
-        raise ApiError(400, Code.INVALID_IP, MSG_IP_MISMATCH)
-    ((ip, record, _changed),) = _upsert_or_raise(call, [(ip, vendor, region)])
+    ((ip, record, _changed),) = _upsert_or_raise(call, [_parse_single(call, shape, expected_ip=call.path_ip())])
     return Reply(shape.entry(ip, record))
 
 
@@ -589,8 +589,14 @@ def _batch_body(call):
 
 
 def _raw_ip_of(item, key):
-    """What to echo as the IP of a failed item: the raw string sent, or "" when there was none."""
-    value = item.get(key) if isinstance(item, dict) else item
+    """What to echo as the IP of a failed item: the raw string sent, or "" when there was none.
+
+    ``key`` None means the item itself is the IP (batch delete bodies are arrays of strings).
+    """
+    if key is None:
+        value = item
+    else:
+        value = item.get(key) if isinstance(item, dict) else None
     return value if isinstance(value, str) else ""
 
 
@@ -801,6 +807,7 @@ class Stats:
             self.by_status = collections.Counter()
             self.writes = 0
             self.rate_limited = 0
+            self.connections = 0
             self.faults = collections.Counter({"dropped": 0, "500": 0, "503": 0})
             self.log = collections.deque(maxlen=REQUEST_LOG_SIZE)
 
@@ -818,6 +825,11 @@ class Stats:
                 self.rate_limited += 1
             self.log.append({"method": method, "path": path, "route": template, "status": status, "ms": elapsed_ms})
 
+    def count_connection(self):
+        """Count one accepted TCP connection (keep-alive reuse shows as few connections, many requests)."""
+        with self.lock:
+            self.connections += 1
+
     def count_fault(self, kind):
         """Count one injected fault ('dropped', '500' or '503')."""
         with self.lock:
@@ -828,7 +840,7 @@ class Stats:
         with self.lock:
             return {"requests": self.requests, "by_method": dict(self.by_method), "by_route": dict(self.by_route),
                     "by_status": dict(self.by_status), "writes": self.writes, "rate_limited": self.rate_limited,
-                    "faults": dict(self.faults)}
+                    "faults": dict(self.faults), "connections": self.connections}
 
     def entries(self, limit=None):
         """The newest ``limit`` log entries (all when None), oldest first."""
@@ -958,6 +970,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, True)
+        self.server.app.stats.count_connection()
 
     def finish(self):
         try:
@@ -1142,6 +1155,7 @@ class Emulator:
                        RegionCatalog.from_file(regions_file), FaultInjector(**faults), limiter)
         self.configure(rate_limit=rate_limit)
         self.verbose = verbose
+        self.admin = AdminApi(self)
         self._server = None
         self._thread = None
         self.base_url = None
@@ -1150,7 +1164,7 @@ class Emulator:
     def start(self):
         """Bind, serve in a daemon thread and return the base URL (``.../client/v4``)."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._server = _Server((self.host, self.port), self.app, AdminApi(self), self.verbose, family)
+        self._server = _Server((self.host, self.port), self.app, self.admin, self.verbose, family)
         self.port = self._server.server_address[1]
         host = "[%s]" % self.host if family == socket.AF_INET6 else self.host
         self.root_url = "http://%s:%d" % (host, self.port)
