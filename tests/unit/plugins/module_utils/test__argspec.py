@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
+    API_GENERATIONS,
+    DEFAULT_API_BASE_URL,
+    ArgumentSpec,
+    common_argument_spec,
+    connection_argument_spec,
+    zone_argument_spec,
+)
+
+
+def test_constants():
+    assert DEFAULT_API_BASE_URL == "https://api.cloudflare.com/client/v4"
+    assert API_GENERATIONS == ("v2", "v1")
+
+
+def test_connection_argument_spec_exact():
+    spec = connection_argument_spec()
+    assert spec.argument_spec == {
+        "api_token": {"type": "str", "no_log": True},
+        "api_email": {"type": "str"},
+        "api_key": {"type": "str", "no_log": True},
+        "api_base_url": {"type": "str", "fallback": (env_fallback, ["CLOUDFLARE_API_BASE_URL"]),
+                         "default": "https://api.cloudflare.com/client/v4"},
+        "validate_certs": {"type": "bool", "default": True},
+        "timeout": {"type": "float", "default": 30},
+        "api_generation": {"type": "str", "choices": ["v2", "v1"], "default": "v2"},
+    }
+    # credentials come from _auth, not from an env fallback that would collide with task options
+    for name in ("api_token", "api_email", "api_key"):
+        assert "fallback" not in spec.argument_spec[name]
+    assert spec.to_kwargs() == {"argument_spec": spec.argument_spec}
+
+
+def test_zone_argument_spec_exact():
+    spec = zone_argument_spec()
+    assert spec.argument_spec == {"zone_id": {"type": "str"}, "zone": {"type": "str", "aliases": ["zone_name"]}}
+    assert spec.to_kwargs() == {
+        "argument_spec": spec.argument_spec,
+        "mutually_exclusive": [("zone_id", "zone")],
+        "required_one_of": [("zone_id", "zone")],
+    }
+
+
+def test_common_argument_spec_merges_both():
+    kwargs = common_argument_spec().to_kwargs()
+    assert sorted(kwargs["argument_spec"]) == sorted([
+        "api_token", "api_email", "api_key", "api_base_url", "validate_certs", "timeout", "api_generation", "zone_id", "zone"])
+    assert kwargs["mutually_exclusive"] == [("zone_id", "zone")]
+    assert kwargs["required_one_of"] == [("zone_id", "zone")]
+    assert set(kwargs) == {"argument_spec", "mutually_exclusive", "required_one_of"}
+
+
+def test_merge_extends_constraints_and_overrides_options():
+    first = ArgumentSpec({"a": {"type": "str"}, "b": {"type": "int"}}, mutually_exclusive=[("a", "b")])
+    second = ArgumentSpec({"b": {"type": "str"}, "c": {"type": "bool"}}, mutually_exclusive=[("b", "c")],
+                          required_if=[("c", True, ("a",))])
+    merged = first.merge(second)
+    assert merged is first
+    assert merged.argument_spec == {"a": {"type": "str"}, "b": {"type": "str"}, "c": {"type": "bool"}}
+    assert merged.to_kwargs() == {
+        "argument_spec": merged.argument_spec,
+        "mutually_exclusive": [("a", "b"), ("b", "c")],
+        "required_if": [("c", True, ("a",))],
+    }
+    # the merged-in spec is left as it was
+    assert second.constraints["mutually_exclusive"] == [("b", "c")]
+
+
+def test_constructor_copies_its_input():
+    options = {"a": {"type": "str"}}
+    together = [("a", "b")]
+    spec = ArgumentSpec(options, required_together=together)
+    spec.merge(ArgumentSpec({"z": {}}, required_together=[("y", "z")]))
+    assert options == {"a": {"type": "str"}}
+    assert together == [("a", "b")]
+
+
+def test_unknown_constraint_is_refused():
+    with pytest.raises(TypeError) as excinfo:
+        ArgumentSpec({}, required_by={"a": "b"}, mutual_exclusive=[], bogus=[])
+    assert str(excinfo.value) == "unknown constraints: bogus, mutual_exclusive"
+
+
+def _validate(parameters):
+    kwargs = common_argument_spec().to_kwargs()
+    validator = ArgumentSpecValidator(kwargs.pop("argument_spec"), **kwargs)
+    return validator.validate(parameters)
+
+
+def test_validation_defaults(monkeypatch):
+    monkeypatch.delenv("CLOUDFLARE_API_BASE_URL", raising=False)
+    result = _validate({"zone_id": "z"})
+    assert result.error_messages == []
+    params = result.validated_parameters
+    assert params["api_base_url"] == "https://api.cloudflare.com/client/v4"
+    assert params["validate_certs"] is True
+    assert params["timeout"] == 30.0
+    assert params["api_generation"] == "v2"
+
+
+def test_validation_base_url_from_environment(monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:8080/client/v4")
+    assert _validate({"zone_id": "z"}).validated_parameters["api_base_url"] == "http://127.0.0.1:8080/client/v4"
+    # an explicit option wins over the environment
+    assert _validate({"zone_id": "z", "api_base_url": "https://x.example/v4"}).validated_parameters["api_base_url"] == "https://x.example/v4"
+
+
+def test_validation_zone_alias():
+    result = _validate({"zone_name": "example.com"})
+    assert result.error_messages == []
+    assert result.validated_parameters["zone"] == "example.com"
+
+
+@pytest.mark.parametrize("parameters, fragment", [
+    ({}, "one of the following is required: zone_id, zone"),
+    ({"zone_id": "z", "zone": "example.com"}, "parameters are mutually exclusive: zone_id|zone"),
+    ({"zone_id": "z", "api_generation": "v3"}, "api_generation"),
+])
+def test_validation_errors(parameters, fragment):
+    result = _validate(parameters)
+    assert result.error_messages
+    assert fragment in " ".join(result.error_messages)
