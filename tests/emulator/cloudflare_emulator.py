@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -942,6 +943,10 @@ class App:
             return 200, envelope_ok(reply), {}
         except ApiError as exc:
             return exc.status, envelope_error(exc.code, exc.message), exc.headers
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # An emulator bug (or a failed state-file write) must still answer like Cloudflare, not cut the connection.
+            traceback.print_exc()
+            return 500, envelope_error(Code.INTERNAL, "Internal error (emulator: %s)." % type(exc).__name__), {}
 
     @staticmethod
     def _raise_no_route(template, allowed):

@@ -271,6 +271,36 @@ def test_auth_is_checked_before_routing(emu):
     assert_error(Api(emu.base_url, headers={}).call("GET", "/nothing"), 400, 9106)
 
 
+def test_authorization_header_wins_over_key_pair(emu):
+    """D11: when both schemes are sent, the Authorization header decides."""
+    headers = {"Authorization": "Bearer wrong", "X-Auth-Email": EMAIL, "X-Auth-Key": KEY}
+    assert_error(Api(emu.base_url, headers=headers).v2("GET"), 403, 10000)
+
+
+def test_zone_ids_are_case_sensitive(emu):
+    """D34."""
+    assert_error(Api(emu.base_url, zone=ZONE.upper()).v2("GET"), 404, 7003)
+
+
+def test_trailing_slash_is_not_a_route(api):
+    """D36."""
+    assert_error(api.v2("GET", "/"), 404, 7000)
+    assert_error(api.call("GET", "/zones/"), 404, 7000)
+
+
+def test_repeated_query_parameter_last_wins(api, emu):
+    """D35."""
+    emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(5)])
+    assert api.v2("GET", params=[("per_page", "1"), ("per_page", "3")]).json()["result_info"]["per_page"] == 3
+    assert_error(api.v2("GET", params=[("per_page", "3"), ("per_page", "0")]), 400, 1148)
+
+
+def test_is_loopback():
+    """D49: what counts as loopback for the admin endpoints and the --host warning."""
+    assert [EMU.is_loopback(host) for host in ("127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1", "localhost")] == [True] * 5
+    assert [EMU.is_loopback(host) for host in ("0.0.0.0", "192.0.2.1", "::", "2001:db8::1", "example.com")] == [False] * 5
+
+
 def test_zones_list_by_name(api):
     response = api.call("GET", "/zones", params={"name": "example.com"})
     result = ok(response)
@@ -956,6 +986,17 @@ def test_faults_do_not_touch_admin_endpoints(emu, admin):
         assert admin("GET", "stats").status_code == 200
 
 
+def test_unexpected_exception_is_a_500_envelope(api, emu, monkeypatch, capsys):
+    """D50: an internal failure answers 500/1140 instead of dropping the connection."""
+    def explode(vendor, region):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(emu.app.catalog, "check", explode)
+    assert_error(api.put("192.0.2.1"), 500, 1140, "Internal error (emulator: RuntimeError).")
+    assert "RuntimeError: boom" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert ok(api.put("192.0.2.1"))["origin_ip"] == "192.0.2.1"
+
+
 # --------------------------------------------------------------------------- rate limit
 
 def test_rate_limit_answers_429_with_retry_after(emu):
@@ -1102,6 +1143,14 @@ def test_in_process_seed_and_mappings(emu):
     with pytest.raises(ValueError, match="does not exist"):
         emu.seed_mappings(ZONE, [item("192.0.2.1", "aws", "eastus")])
     assert emu.mappings(UNKNOWN_ZONE) == []
+
+
+def test_in_process_seed_bypasses_the_cap(emu):
+    """D48: seeding may exceed max_mappings (to test over-cap zones); the API then refuses new IPs."""
+    emu.configure(max_mappings=2)
+    assert emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(4)]) == 4
+    assert len(emu.mappings(ZONE)) == 4
+    assert_error(Api(emu.base_url).put("192.0.2.1"), 403, 1164)
 
 
 def test_in_process_request_log(api, emu):
