@@ -309,10 +309,10 @@ class MappingStore:
             record = self._zones.get(zone_id, {}).get(ip)
             return dict(record) if record else None
 
-    def count(self, zone_id):
-        """Number of mappings in the zone."""
+    def counts(self):
+        """Number of mappings per zone (zones without mappings are absent)."""
         with self.lock:
-            return len(self._zones.get(zone_id, {}))
+            return {zone_id: len(zone) for zone_id, zone in self._zones.items()}
 
     def snapshot(self):
         """Deep copy of every zone's mappings."""
@@ -1223,7 +1223,7 @@ class Emulator:
     def stats(self):
         """Counters plus ``mappings`` (count per zone) and ``max_mappings``."""
         result = self.app.stats.as_dict()
-        result["mappings"] = {zone_id: len(zone) for zone_id, zone in self.app.store.snapshot().items()}
+        result["mappings"] = self.app.store.counts()
         result["max_mappings"] = self.app.store.max_mappings
         return result
 

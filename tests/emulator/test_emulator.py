@@ -535,6 +535,11 @@ def test_v2_put_ignores_content_type(api):
     assert ok(api.v2("PUT", "/192.0.2.1", data=data, headers={"Content-Type": "text/plain"}))["origin_ip"] == "192.0.2.1"
 
 
+def test_get_request_bodies_are_ignored(api):
+    """D38."""
+    assert ok(api.v2("GET", data=b"{garbage")) == []
+
+
 def test_v2_delete(api, emu):
     ok(api.put("192.0.2.1"))
     ok(api.put("192.0.2.2"))
@@ -1065,6 +1070,16 @@ def test_admin_stats_shape(api, emu, admin):
     }
 
 
+def test_writes_counts_successful_write_requests(api, emu):
+    """D47: every write-method API request answered 200 counts, even a no-op; failures do not."""
+    ok(api.put("192.0.2.1"))
+    ok(api.put("192.0.2.1"))
+    ok(api.v2("PUT", "/batch", json=[item("bad")]))
+    assert_error(api.v2("DELETE", "/192.0.2.9"), 404, 1142)
+    ok(api.v2("GET"))
+    assert emu.stats()["writes"] == 3
+
+
 def test_admin_stats_unmatched_route(api, admin):
     api.call("GET", "/no/such/thing")
     assert admin("GET", "stats").json()["by_route"] == {"GET <unmatched>": 1}
@@ -1324,6 +1339,30 @@ def test_state_file_not_rewritten_by_reads_or_noops(tmp_path):
         ok(client.put("192.0.2.1"))
         assert_error(client.v2("DELETE", "/192.0.2.9"), 404, 1142)
         assert os.stat(path).st_mtime_ns == stamp - 10**9
+
+
+def test_state_keeps_mappings_of_zones_not_configured(tmp_path):
+    """D43: a restart with other --zone values neither serves nor drops the other zones' mappings."""
+    path = str(tmp_path / "state.json")
+    with EMU.Emulator(state_file=path) as emulator:
+        ok(Api(emulator.base_url).put("192.0.2.1"))
+    with EMU.Emulator(state_file=path, zones={"example.org": OTHER_ZONE}) as emulator:
+        assert_error(Api(emulator.base_url).v2("GET"), 404, 7003)
+        ok(Api(emulator.base_url, zone=OTHER_ZONE).put("192.0.2.2"))
+        assert emulator.mappings(ZONE) == [v2_entry("192.0.2.1", modified_on=emulator.mappings(ZONE)[0]["modified_on"])]
+    with open(path, encoding="utf-8") as handle:
+        assert sorted(json.load(handle)["zones"]) == sorted([ZONE, OTHER_ZONE])
+
+
+def test_missing_state_file_starts_empty_and_is_created_on_first_write(tmp_path):
+    """D43."""
+    path = tmp_path / "sub" / "state.json"
+    path.parent.mkdir()
+    with EMU.Emulator(state_file=str(path)) as emulator:
+        assert ok(Api(emulator.base_url).v2("GET")) == []
+        assert not path.exists()
+        ok(Api(emulator.base_url).put("192.0.2.1"))
+        assert path.exists()
 
 
 def _start_cli(*args):
