@@ -99,9 +99,11 @@ parse_args() {
 
 # run_gate NAME VERSION COMMAND...: run one gate, record its result and duration.
 run_gate() {
-    local name="$1" version="$2" start status
+    local name="$1" version="$2" start status label
     shift 2
-    say "${name} (ansible-core ${version})"
+    label="${name}"
+    [[ "${version}" == - ]] || label="${name} (ansible-core ${version})"
+    say "${label}"
     start="${SECONDS}"
     if "$@"; then
         status=PASS
@@ -111,7 +113,7 @@ run_gate() {
         FAILED=$((FAILED + 1))
     fi
     RESULTS+=("$(printf '  %-4s  %-10s  %-5s  %5ss' "${status}" "${name}" "${version}" "$((SECONDS - start))")")
-    echo "--> ${name} (ansible-core ${version}): ${status} in $((SECONDS - start))s"
+    echo "--> ${label}: ${status} in $((SECONDS - start))s"
 }
 
 venv_dir() {
@@ -144,6 +146,9 @@ stage_collection() {
         done \
         | tar -C "${ROOT}" --null --files-from=- -cf - \
         | tar -C "${fresh}" -xf - || return 1
+    # Its own (empty) git repository: ansible-test lists a collection's files with
+    # git when it finds a .git above the cwd, and the checkout's .gitignore hides .build/.
+    git -C "${fresh}" init -q || return 1
     rm -rf "${STAGE}" && mv "${fresh}" "${STAGE}" || return 1
     echo "staged $(find "${STAGE}" -type f | wc -l) files in ${STAGE#"${ROOT}"/}"
 }
@@ -186,7 +191,7 @@ gate_pytest() {
 }
 
 gate_sanity() {
-    local version="$1" ignores
+    local version="$1" ignores log
     ignores="$(find "${STAGE}/tests/sanity" -name 'ignore-*.txt' 2>/dev/null || true)"
     if [[ -n "${ignores}" ]]; then
         echo "sanity ignore files are not allowed; fix the findings instead:"
@@ -194,12 +199,19 @@ gate_sanity() {
         return 1
     fi
     install_get_pip_standin "${version}" || return 1
-    (cd "${STAGE}" && in_venv "${version}" ansible-test sanity --python 3.11 --color no)
+    log="${BUILD}/logs/sanity-${version}.log"
+    mkdir -p "${BUILD}/logs"
+    (cd "${STAGE}" && in_venv "${version}" ansible-test sanity --python 3.11 --color no) 2>&1 | tee "${log}" || return 1
+    if grep -q 'All targets skipped' "${log}"; then
+        echo "ansible-test found nothing to test: counted as a failure"
+        return 1
+    fi
 }
 
 gate_lint() {
     local version="$1"
-    (cd "${STAGE}" && in_venv "${version}" ansible-lint --offline --profile production --nocolor)
+    (cd "${STAGE}" && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${BUILD}" \
+        ansible-lint --offline --profile production --nocolor)
 }
 
 gate_docs() {
