@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""run_module glue with a stand-in module object and FakeTransport."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError, OriginCloudRegionsClient
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import HTTPTransport, TransportError
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import (
+    COLLECTION_VERSION,
+    ModuleFailure,
+    build_client,
+    canonical_ip_option,
+    make_transport,
+    resolve_zone,
+    run_module,
+)
+from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
+    BASE_URL,
+    TOKEN,
+    V1,
+    V2,
+    ZONE_ID,
+    Call,
+    FakeTransport,
+    failure,
+    key_headers,
+    success,
+    token_headers,
+    v2_entry,
+)
+
+
+class Exit(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs)
+        self.kwargs = kwargs
+
+
+class Fail(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs)
+        self.kwargs = kwargs
+
+
+class StubModule:
+    """What run_module uses of AnsibleModule."""
+
+    def __init__(self, **params):
+        self.params = dict({
+            "api_token": None, "api_email": None, "api_key": None, "api_base_url": BASE_URL, "validate_certs": True,
+            "timeout": 30.0, "api_generation": "v2", "zone_id": ZONE_ID, "zone": None,
+        }, **params)
+        self.no_log_values = set()
+        self.check_mode = False
+
+    def exit_json(self, **kwargs):
+        raise Exit(kwargs)
+
+    def fail_json(self, **kwargs):
+        kwargs["failed"] = True
+        raise Fail(kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_env_credentials(monkeypatch):
+    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def install(monkeypatch, calls, headers=None, params=None):
+    fake = FakeTransport(calls, headers=headers, params=params)
+    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
+    return fake
+
+
+def test_version():
+    assert COLLECTION_VERSION == "1.0.0"
+
+
+def test_make_transport_builds_the_real_transport():
+    transport = make_transport({"Authorization": "Bearer x"}, {"timeout": 12.5, "validate_certs": False})
+    try:
+        assert isinstance(transport, HTTPTransport)
+        assert transport.timeout == 12.5
+        assert transport.session.verify is False
+        assert transport.session.headers["Authorization"] == "Bearer x"
+    finally:
+        transport.close()
+
+
+def test_build_client_with_a_token(monkeypatch):
+    fake = install(monkeypatch, [], headers=token_headers(), params={"timeout": 30.0, "validate_certs": True})
+    module = StubModule(api_token=TOKEN)
+    client = build_client(module)
+    assert client.transport is fake
+    assert client.base_url == BASE_URL
+    assert client.generation.name == "v2"
+    assert module.no_log_values == {TOKEN}
+    fake.assert_done()
+
+
+def test_build_client_with_the_key_pair_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "env-global-key")
+    fake = install(monkeypatch, [], headers=key_headers("ops@example.com", "env-global-key"))
+    module = StubModule(api_generation="v1", api_base_url="http://127.0.0.1:9/client/v4/")
+    client = build_client(module)
+    # secrets read from the environment are masked too
+    assert module.no_log_values == {"env-global-key"}
+    assert client.generation.name == "v1"
+    assert client.base_url == "http://127.0.0.1:9/client/v4"
+    fake.assert_done()
+
+
+def test_build_client_without_credentials_fails(monkeypatch):
+    fake = install(monkeypatch, [])
+    with pytest.raises(Fail) as excinfo:
+        build_client(StubModule())
+    assert excinfo.value.kwargs == {"failed": True, "msg": (
+        "no Cloudflare credentials: set api_token (or CLOUDFLARE_API_TOKEN), or api_email and api_key "
+        "(or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")}
+    assert fake.built_with is None
+
+
+def test_build_client_without_requests(monkeypatch):
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_module, "REQUESTS_IMPORT_ERROR", "Traceback: no requests")
+    with pytest.raises(Fail) as excinfo:
+        build_client(StubModule(api_token=TOKEN))
+    assert "requests" in excinfo.value.kwargs["msg"]
+    assert excinfo.value.kwargs["exception"] == "Traceback: no requests"
+
+
+def test_canonical_ip_option():
+    assert canonical_ip_option("2001:DB8::1") == "2001:db8::1"
+    with pytest.raises(ModuleFailure) as excinfo:
+        canonical_ip_option("192.0.2.0/24")
+    assert excinfo.value.msg == "origin_ip: '192.0.2.0/24' is a network (CIDR prefix), not a single IP address"
+    assert excinfo.value.result == {}
+    with pytest.raises(ModuleFailure) as excinfo:
+        canonical_ip_option("", option="mappings[0].origin_ip")
+    assert excinfo.value.msg == "mappings[0].origin_ip: the IP address is empty"
+
+
+def test_module_failure_keeps_result():
+    failure_ = ModuleFailure("boom", changed=True, created=["192.0.2.1"])
+    assert str(failure_) == "boom"
+    assert failure_.result == {"changed": True, "created": ["192.0.2.1"]}
+
+
+def test_resolve_zone_by_id_sends_nothing():
+    fake = FakeTransport([])
+    assert resolve_zone(OriginCloudRegionsClient(fake, BASE_URL), {"zone_id": "abc", "zone": None}) == "abc"
+    fake.assert_done()
+
+
+def test_resolve_zone_by_name_failure_names_the_option():
+    fake = FakeTransport([Call("GET", BASE_URL + "/zones", params={"name": "example.org"}, data=success([]))])
+    with pytest.raises(ModuleFailure) as excinfo:
+        resolve_zone(OriginCloudRegionsClient(fake, BASE_URL), {"zone_id": None, "zone": "example.org"})
+    assert excinfo.value.msg == "zone: no zone named 'example.org' is visible with these credentials"
+    fake.assert_done()
+
+
+# -- run_module ------------------------------------------------------------------------
+
+
+def read_one(module, client, zone_id, prepared):
+    return {"changed": False, "mapping": client.get_mapping(zone_id, prepared), "seen_zone": zone_id}
+
+
+def test_run_module_success(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", V2 + "/2001:db8::1", data=success(v2_entry("2001:db8::1", "aws", "us-east-1")))])
+    with pytest.raises(Exit) as excinfo:
+        run_module(StubModule(api_token=TOKEN), read_one, lambda module: "2001:db8::1")
+    assert excinfo.value.kwargs == {
+        "changed": False, "seen_zone": ZONE_ID, "zone_id": ZONE_ID, "api_requests": 1,
+        "mapping": {"origin_ip": "2001:db8::1", "vendor": "aws", "region": "us-east-1", "modified_on": "2026-03-01T12:00:00Z"},
+    }
+    fake.assert_done()
+    assert fake.closed is True
+
+
+def test_run_module_zone_by_name(monkeypatch):
+    fake = install(monkeypatch, [
+        Call("GET", BASE_URL + "/zones", params={"name": "example.com"}, data=success([{"id": "zzz", "name": "example.com"}])),
+        Call("GET", BASE_URL + "/zones/zzz/origin/cloud_regions/192.0.2.1", status=404, data=failure((1142, "nope"))),
+    ])
+    with pytest.raises(Exit) as excinfo:
+        run_module(StubModule(api_token=TOKEN, zone_id=None, zone="example.com"), read_one, lambda module: "192.0.2.1")
+    assert excinfo.value.kwargs["zone_id"] == "zzz"
+    assert excinfo.value.kwargs["api_requests"] == 2
+    assert excinfo.value.kwargs["mapping"] is None
+    fake.assert_done()
+
+
+def test_run_module_logic_result_zone_id_is_kept(monkeypatch):
+    fake = install(monkeypatch, [])
+    with pytest.raises(Exit) as excinfo:
+        run_module(StubModule(api_token=TOKEN), lambda module, client, zone_id, prepared: {"zone_id": "from-logic"})
+    assert excinfo.value.kwargs == {"zone_id": "from-logic", "api_requests": 0}
+    fake.assert_done()
+
+
+def test_run_module_prepare_failure_sends_nothing_and_builds_no_transport(monkeypatch):
+    fake = install(monkeypatch, [])
+
+    def prepare(module):
+        raise ModuleFailure("origin_ip: bad", problems=["x"])
+
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN), read_one, prepare)
+    assert excinfo.value.kwargs == {"failed": True, "msg": "origin_ip: bad", "problems": ["x"]}
+    assert fake.built_with is None
+    fake.assert_done()
+
+
+def test_run_module_prepare_failure_comes_before_credentials(monkeypatch):
+    # Bad input is reported even without credentials.
+    install(monkeypatch, [])
+
+    def prepare(module):
+        raise ModuleFailure("origin_ip: bad")
+
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(), read_one, prepare)
+    assert excinfo.value.kwargs["msg"] == "origin_ip: bad"
+
+
+def test_run_module_logic_failure(monkeypatch):
+    fake = install(monkeypatch, [])
+
+    def logic(module, client, zone_id, prepared):
+        raise ModuleFailure("refused", changed=False, counts={"created": 0})
+
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN), logic)
+    assert excinfo.value.kwargs == {"failed": True, "msg": "refused", "changed": False, "counts": {"created": 0}}
+    assert fake.closed is True
+
+
+def test_run_module_api_error(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", V1 + "/192.0.2.1", status=401, data=failure((10000, "Authentication error")))])
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN, api_generation="v1"), read_one, lambda module: "192.0.2.1")
+    path = "/zones/%s/cache/origin_cloud_regions/192.0.2.1" % ZONE_ID
+    assert excinfo.value.kwargs == {
+        "failed": True,
+        "msg": "Cloudflare API GET %s answered HTTP 401: [10000] Authentication error" % path,
+        "api_error": {"status": 401, "method": "GET", "path": path, "errors": [{"code": 10000, "message": "Authentication error"}]},
+    }
+    fake.assert_done()
+    assert fake.closed is True
+
+
+def test_run_module_transport_error(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", V2 + "/192.0.2.1", raises=TransportError(
+        "GET %s/192.0.2.1 failed: gave up after retries ([Errno 111] Connection refused)" % V2))])
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN), read_one, lambda module: "192.0.2.1")
+    assert excinfo.value.kwargs == {"failed": True, "msg": (
+        "Cannot reach the Cloudflare API: GET %s/192.0.2.1 failed: gave up after retries ([Errno 111] Connection refused)" % V2)}
+    fake.assert_done()
+    assert fake.closed is True
+
+
+def test_cloudflare_api_error_is_not_swallowed_as_module_failure():
+    assert not issubclass(CloudflareAPIError, ModuleFailure)
