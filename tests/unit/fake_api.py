@@ -184,3 +184,35 @@ class FakeTransport:
         assert not self.problems, "\n".join(self.problems)
         missing = self.calls[self.position:]
         assert not missing, "%d expected call(s) never sent:\n%s" % (len(missing), "\n".join("  %r" % call for call in missing))
+
+
+# -- running a module's main() against the fake --------------------------------------
+
+CREDENTIAL_ENV = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_API_BASE_URL")
+
+
+def clear_cloudflare_env(monkeypatch):
+    """No credentials or base URL leak in from the environment of whoever runs the tests."""
+    for name in CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def run_main(monkeypatch, main, args, calls, headers=None, params=None, fails=False):
+    """Run a module's ``main()`` with ``args`` against exactly ``calls``.
+
+    ``_module.make_transport`` (the seam) is replaced by a FakeTransport checking ``headers``
+    (and any transport ``params``); every call must arrive, in order.  Returns
+    ``(result, fake)``: the exit_json result, or the fail_json one when ``fails``.
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.tests.unit.utils import exit_result, fail_result
+
+    fake = FakeTransport(calls, headers=headers, params=params)
+    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
+    result = (fail_result if fails else exit_result)(main, args)
+    fake.assert_done()
+    if fake.built_with is not None:
+        assert fake.closed, "the transport was not closed"
+    return result, fake
