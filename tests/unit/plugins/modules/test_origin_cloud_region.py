@@ -487,3 +487,49 @@ def test_the_token_never_appears_in_any_result(monkeypatch, from_env):
         text = json.dumps(output)
         assert TOKEN not in text
         assert "Bearer" not in text
+
+
+# -- through AnsibleModule's own exit_json/fail_json: what really reaches the controller ----------
+
+
+def real_output(monkeypatch, capsys, module_args, calls, headers):
+    """Run main() with AnsibleModule's real exit_json/fail_json; return (exit code, printed JSON)."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import FakeTransport
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.tests.unit.utils import set_module_args
+
+    fake = FakeTransport(calls, headers=headers)
+    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
+    capsys.readouterr()
+    with set_module_args(module_args):
+        with pytest.raises(SystemExit) as excinfo:
+            MAIN()
+    fake.assert_done()
+    out = capsys.readouterr().out
+    return excinfo.value.code, out
+
+
+def test_real_exit_json_output(monkeypatch, capsys):
+    code, out = real_output(monkeypatch, capsys, args(), [get("192.0.2.1", "aws", "us-east-1")], token_headers())
+    result = json.loads(out)
+    assert code == 0
+    assert result["changed"] is False
+    assert result["mapping"] == mapping("192.0.2.1", "aws", "us-east-1")
+    assert result["api_requests"] == 1
+    assert TOKEN not in out
+
+
+def test_a_secret_from_the_environment_is_masked_in_real_output(monkeypatch, capsys):
+    # Should an answer ever echo the credential, the env secret is masked like a no_log option.
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    code, out = real_output(monkeypatch, capsys, args(api_token=None), [
+        Call("GET", V2 + "/192.0.2.1", status=401, data=failure((10000, "Invalid token %s" % TOKEN))),
+    ], token_headers())
+    result = json.loads(out)
+    assert code == 1
+    assert result["failed"] is True
+    assert result["api_error"]["errors"][0]["code"] == 10000
+    assert TOKEN not in out
