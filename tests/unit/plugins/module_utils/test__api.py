@@ -19,7 +19,6 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import TransportError
 from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
     BASE_URL,
-    NOT_FOUND_1142,
     SUPPORTED_REGIONS,
     V1,
     V2,
@@ -304,8 +303,8 @@ def test_v2_list_follows_three_pages():
 def test_v2_list_stops_on_an_empty_page_when_total_pages_is_missing():
     client, transport = client_for([
         Call("GET", V2, params={"page": 1, "per_page": 100}, data=success([v2_entry("192.0.2.1", "aws", "us-east-1")])),
-        Call("GET", V2, params={"page": 2, "per_page": 100}, data=success([v2_entry("192.0.2.2", "gcp", "us-central1")],
-                                                                            {"page": 2, "per_page": 100})),
+        Call("GET", V2, params={"page": 2, "per_page": 100},
+             data=success([v2_entry("192.0.2.2", "gcp", "us-central1")], {"page": 2, "per_page": 100})),
         Call("GET", V2, params={"page": 3, "per_page": 100}, data=success([])),
     ])
     assert [m["origin_ip"] for m in client.list_mappings(ZONE_ID)] == ["192.0.2.1", "192.0.2.2"]

@@ -93,8 +93,9 @@ def test_unknown_constraint_is_refused():
 
 
 def _validate(parameters):
-    kwargs = common_argument_spec().to_kwargs()
-    validator = ArgumentSpecValidator(kwargs.pop("argument_spec"), **kwargs)
+    spec = common_argument_spec()
+    validator = ArgumentSpecValidator(spec.argument_spec, mutually_exclusive=spec.constraints["mutually_exclusive"],
+                                      required_one_of=spec.constraints["required_one_of"])
     return validator.validate(parameters)
 
 

@@ -57,8 +57,8 @@ def m(ip, vendor="aws", region="us-east-1", modified_on=T0):
 
 def test_list_all_pages_sorted(monkeypatch):
     # 205 mappings over 3 pages, answered in no particular order
-    ips = ["10.0.%d.%d" % (n // 256, n % 256) for n in range(200)] + ["2001:db8::2", "2001:db8::1", "9.9.9.9", "::ffff:192.0.2.1",
-                                                                         "192.0.2.1"]
+    ips = ["10.0.%d.%d" % (n // 256, n % 256) for n in range(200)]
+    ips += ["2001:db8::2", "2001:db8::1", "9.9.9.9", "::ffff:192.0.2.1", "192.0.2.1"]
     ips_unsorted = list(reversed(ips))
     entries = [v2_entry(ip, "aws", "us-east-1") for ip in ips_unsorted]
     result, fake = run(monkeypatch, args(), [
@@ -110,8 +110,8 @@ def test_supported_regions(monkeypatch):
 
 def test_check_mode_reads_the_same(monkeypatch):
     result, _fake = run(monkeypatch, args(supported_regions=True, _ansible_check_mode=True), [
-        Call("GET", V2, params={"page": 1, "per_page": 100}, data=success([v2_entry("192.0.2.1", "aws", "us-east-1")],
-                                                                            page_info(1, 100, 1, 1, 1))),
+        Call("GET", V2, params={"page": 1, "per_page": 100},
+             data=success([v2_entry("192.0.2.1", "aws", "us-east-1")], page_info(1, 100, 1, 1, 1))),
         Call("GET", V2 + "/supported_regions", data=success(SUPPORTED_REGIONS)),
     ])
     assert result["count"] == 1
