@@ -20,8 +20,6 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints impo
     zone_lookup,
 )
 
-# Codes that mean "no such mapping" on a 404 (v1 GET/DELETE documented; v2 by example).
-MAPPING_NOT_FOUND_CODES = frozenset((1142, 1163))
 # A 404 with one of these is about the route or the zone, not the mapping: never "absent".
 ROUTE_NOT_FOUND_CODES = frozenset((7000, 7003, 1001))
 MAPPING_EXISTS_CODE = 1145
@@ -34,7 +32,8 @@ MAX_PAGES = 1000
 class CloudflareAPIError(Exception):
     """Cloudflare answered with an error: keeps the HTTP status and every errors[] entry."""
 
-    def __init__(self, method, path, status, errors=None, text=""):
+    def __init__(self, method, path, status, errors=None, text="", enveloped=False):
+        self.enveloped = enveloped
         self.method = method
         self.path = path
         self.status = status
@@ -102,14 +101,20 @@ class OriginCloudRegionsClient:
         if 200 <= response.status < 300 and envelope is not None and envelope.get("success", True) is not False:
             return envelope
         errors = (envelope or {}).get("errors") or []
-        raise CloudflareAPIError(method, path, response.status, errors, response.text)
+        raise CloudflareAPIError(method, path, response.status, errors, response.text, enveloped=envelope is not None)
 
     def _result(self, method, path, params=None, body=None):
         return self.generation.unwrap(self._call(method, path, params, body).get("result"))
 
     @staticmethod
     def _is_mapping_absent(error):
-        if error.status != 404:
+        """A 404 in Cloudflare's envelope that is not about the route or zone.
+
+        Documented codes are 1142 (v1 GET, v2 by example) and 1163 (v1 DELETE); the v2 GET's
+        code is not published, so any code but a route one counts.  A 404 without an
+        envelope (a proxy's page, a wrong api_base_url) never does.
+        """
+        if error.status != 404 or not error.enveloped:
             return False
         codes = set(error.codes)
         return not (codes & ROUTE_NOT_FOUND_CODES)
@@ -118,9 +123,11 @@ class OriginCloudRegionsClient:
 
     def resolve_zone_id(self, name):
         """The id of the zone called ``name``; ValueError when none or several match."""
+        # A fully qualified name ("example.com.") is the same zone; Cloudflare knows it without the dot.
+        name = name.rstrip(".")
         path, params = zone_lookup(name)
         zones = self._call("GET", path, params=params).get("result") or []
-        matches = [zone for zone in zones if str(zone.get("name", "")).lower() == name.lower().rstrip(".")]
+        matches = [zone for zone in zones if str(zone.get("name", "")).lower() == name.lower()]
         if not matches:
             raise ValueError("no zone named %r is visible with these credentials" % name)
         if len(matches) > 1:

@@ -66,9 +66,9 @@ class HTTPResponse:
 class BoundedRetry(Retry):
     """urllib3 Retry that also stops at a wall-clock deadline and caps Retry-After."""
 
-    def __init__(self, *args, deadline=None, max_retry_after=MAX_RETRY_AFTER, **kwargs):
+    def __init__(self, *args, deadline=None, max_retry_after=None, **kwargs):
         self.deadline = deadline
-        self.max_retry_after = max_retry_after
+        self.max_retry_after = MAX_RETRY_AFTER if max_retry_after is None else max_retry_after
         super().__init__(*args, **kwargs)
 
     def new(self, **kw):
@@ -89,7 +89,7 @@ class BoundedRetry(Retry):
             if wait is None:
                 wait = retry.get_backoff_time()
             if time.monotonic() + wait > self.deadline:
-                reason = error or ResponseError("retry time budget of %ss used up" % RETRY_TIME_BUDGET)
+                reason = error or ResponseError("retry time budget used up")
                 raise MaxRetryError(_pool, url, reason)
         return retry
 
@@ -116,10 +116,10 @@ def make_retry(retries=DEFAULT_RETRIES, deadline=None):
 class HTTPTransport:
     """One requests.Session per module run, with retries and a per-request timeout."""
 
-    def __init__(self, headers, timeout=30, validate_certs=True, retries=DEFAULT_RETRIES, time_budget=RETRY_TIME_BUDGET):
+    def __init__(self, headers, timeout=30, validate_certs=True, retries=DEFAULT_RETRIES, time_budget=None):
         self.timeout = timeout
         self.retries = retries
-        self.time_budget = time_budget
+        self.time_budget = RETRY_TIME_BUDGET if time_budget is None else time_budget
         self.session = requests.Session()
         self.session.headers.update(headers)
         self.session.verify = validate_certs

@@ -141,7 +141,7 @@ unchanged:
   type: list
   elements: str
   sample: [203.0.113.5]
-failed:
+failed_items:
   description: Items Cloudflare refused in a batch answer, with its error for each.
   returned: when a batch answer reported failed items
   type: list
@@ -283,7 +283,8 @@ class Outcome:
                        "unchanged": len(unchanged), "failed": len(self.failed)},
         }
         if self.failed:
-            result["failed"] = sorted(self.failed, key=lambda item: ip_sort_key(item["origin_ip"]))
+            # Not "failed": fail_json sets that key to true and would drop the list.
+            result["failed_items"] = sorted(self.failed, key=lambda item: ip_sort_key(item["origin_ip"]))
         return result
 
 
@@ -299,7 +300,7 @@ def apply(module, client, zone_id, wanted):
     if module._diff:
         result["diff"] = build_diff(plan)
     if outcome.failed:
-        details = "; ".join("%s (%s): %s" % (item["origin_ip"], item["action"], item["error"]) for item in result["failed"])
+        details = "; ".join("%s (%s): %s" % (item["origin_ip"], item["action"], item["error"]) for item in result["failed_items"])
         raise ModuleFailure("Cloudflare refused %d of %d mapping change(s): %s"
                             % (len(outcome.failed), len(plan.writes) + len(plan.delete), details), **result)
     return result

@@ -289,3 +289,17 @@ def test_batch_module_converges(emulator):
     result = result_of(second, "batch")
     assert result["changed"] is False and result["counts"]["unchanged"] == 150
     assert result["api_requests"] == 2  # two pages of 100
+
+
+def test_batch_item_failures_name_each_ip_and_a_rerun_converges(emulator):
+    good = {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"}
+    bad = {"origin_ip": "192.0.2.2", "vendor": "aws", "region": "us-nowhere-1"}
+    # Without the local region check, Cloudflare's per-item refusal is what the user sees.
+    run = run_playbook(emulator, [task("batch", BATCH, mappings=[good, bad], validate_region=False)], env=AUTH)
+    result = failed_result(run, "batch")
+    assert result["created"] == ["192.0.2.1"]
+    assert [item["origin_ip"] for item in result["failed_items"]] == ["192.0.2.2"]
+    assert "192.0.2.2 (upsert):" in result["msg"] and "us-nowhere-1" in result["msg"]
+    assert emulator.state() == {"192.0.2.1": ("aws", "us-east-1")}
+    fixed = run_playbook(emulator, [task("batch", BATCH, mappings=[good, dict(bad, region="us-west-2")])], env=AUTH)
+    assert result_of(fixed, "batch")["counts"] == {"created": 1, "updated": 0, "deleted": 0, "unchanged": 1, "failed": 0}

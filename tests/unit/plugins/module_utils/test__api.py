@@ -101,6 +101,19 @@ def test_get_404_with_a_route_code_among_others_raises():
     transport.assert_done()
 
 
+@pytest.mark.parametrize("method, call", [
+    ("GET", lambda client: client.get_mapping(ZONE_ID, "192.0.2.1")),
+    ("DELETE", lambda client: client.delete_mapping(ZONE_ID, "192.0.2.1")),
+])
+def test_404_without_a_cloudflare_envelope_is_not_taken_for_absent(method, call):
+    # A wrong api_base_url or a proxy's error page must not make state=absent report "ok".
+    client, transport = client_for([Call(method, V2 + "/192.0.2.1", status=404, data=None, text="<html>Not Found</html>")])
+    with pytest.raises(CloudflareAPIError) as excinfo:
+        call(client)
+    assert excinfo.value.status == 404 and "<html>Not Found</html>" in str(excinfo.value)
+    transport.assert_done()
+
+
 def test_get_other_errors_raise():
     client, transport = client_for([Call("GET", V2 + "/192.0.2.1", status=403, data=failure((10000, "Authentication error")))])
     with pytest.raises(CloudflareAPIError) as excinfo:
@@ -523,8 +536,6 @@ def test_resolve_zone_id_ignores_other_names_and_case():
     transport.assert_done()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: resolve_zone_id accepts a fully qualified name when matching (rstrip('.')) "
-                                       "but sends it unstripped in GET /zones?name=, so 'example.com.' never matches")
 def test_resolve_zone_id_fully_qualified_name_is_looked_up_without_the_dot():
     client, transport = client_for([Call("GET", ZONES, params={"name": "example.com"},
                                          data=success([{"id": ZONE_ID, "name": "example.com"}]))])

@@ -288,8 +288,6 @@ def test_retry_after_above_the_cap_is_clamped(server, transports, monkeypatch):
     assert 0.3 <= elapsed < 3.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _http.MAX_RETRY_AFTER is bound as BoundedRetry.__init__'s default at import "
-                                       "time, so the module constant cannot be tuned (make_retry never passes it)")
 def test_retry_after_cap_follows_the_module_constant(server, transports, monkeypatch):
     monkeypatch.setattr(_http, "MAX_RETRY_AFTER", 0.1)
     srv = server(respond(429, {"n": 1}, {"Retry-After": "1"}), respond(200, {"success": True}))
@@ -299,8 +297,6 @@ def test_retry_after_cap_follows_the_module_constant(server, transports, monkeyp
     assert time.monotonic() - started < 0.8
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _http.RETRY_TIME_BUDGET is bound as HTTPTransport.__init__'s default at import "
-                                       "time and _module.make_transport passes no time_budget, so the constant cannot be tuned")
 def test_time_budget_follows_the_module_constant(server, transports, monkeypatch):
     monkeypatch.setattr(_http, "RETRY_TIME_BUDGET", 0.5)
     srv = server(respond(429, {"n": 1}, {"Retry-After": "1"}), respond(200, {"success": True}))

@@ -324,8 +324,6 @@ def real_fail_json_result(monkeypatch, capsys, module_args, calls):
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: origin_cloud_regions returns the refused items under the key 'failed', which "
-                                       "AnsibleModule.fail_json overwrites with True: the documented list never reaches the user")
 def test_failed_items_survive_the_real_fail_json(monkeypatch, capsys):
     wanted = [item("192.0.2.1"), item("192.0.2.2", "aws", "us-west-2"), item("2001:db8::1", state="absent"),
               item("198.51.100.7", "gcp", "us-central1"), item("198.51.100.8"), item("192.0.2.50", state="absent")]
