@@ -17,6 +17,7 @@
 # sanity, lint, docs and changelog run on a staged copy of the files git knows
 # (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
 # Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
+# Extra pytest options go through PYTEST_ADDOPTS (e.g. PYTEST_ADDOPTS="-n 2 -x").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +35,7 @@ VERSIONS=("${ALL_VERSIONS[@]}")
 RESULTS=()
 PASSED=0
 FAILED=0
+GATES_RUN=0
 
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -105,6 +107,7 @@ run_gate() {
     [[ "${version}" == - ]] || label="${name} (ansible-core ${version})"
     say "${label}"
     start="${SECONDS}"
+    [[ "${version}" == - ]] || GATES_RUN=$((GATES_RUN + 1))
     if "$@"; then
         status=PASS
         PASSED=$((PASSED + 1))
@@ -128,8 +131,23 @@ in_venv() {
     env PATH="${venv}/bin:${PATH}" VIRTUAL_ENV="${venv}" "$@"
 }
 
+# The versions whose venv a selected gate uses.
+needed_versions() {
+    local version gate
+    for version in "${VERSIONS[@]}"; do
+        for gate in "${GATES[@]}"; do
+            if [[ "${gate}" =~ ^(pytest|sanity|lint)$ || "${version}" == "${DOCS_VERSION}" ]]; then
+                echo "${version}"
+                break
+            fi
+        done
+    done
+}
+
 bootstrap() {
-    "${ROOT}/scripts/bootstrap.sh" "${VERSIONS[@]}"
+    local -a versions
+    mapfile -t versions < <(needed_versions)
+    [[ ${#versions[@]} -eq 0 ]] || "${ROOT}/scripts/bootstrap.sh" "${versions[@]}"
 }
 
 # Copy the files git knows into the staging tree; stale files disappear with the old tree.
@@ -243,13 +261,12 @@ needs_stage() {
 }
 
 main() {
-    local version gate all_versions
+    local version gate
     parse_args "$@"
     export ANSIBLE_LINT_SKIP_VERSION_CHECK=1
     unset ANSIBLE_CONFIG
-    all_versions="$(IFS=+; echo "${VERSIONS[*]}")"
 
-    if ! run_gate bootstrap "${all_versions}" bootstrap; then
+    if ! run_gate bootstrap - bootstrap; then
         print_summary
         exit 1
     fi
@@ -273,6 +290,10 @@ main() {
         done
     fi
 
+    if [[ ${GATES_RUN} -eq 0 ]]; then
+        echo "no gate selected: ${GATES[*]} on ansible-core ${VERSIONS[*]} (docs and changelog run on ${DOCS_VERSION} only)"
+        FAILED=$((FAILED + 1))
+    fi
     print_summary
     [[ ${FAILED} -eq 0 ]]
 }
