@@ -242,6 +242,17 @@ gate_changelog() {
     (cd "${STAGE}" && in_venv "${version}" antsibull-changelog lint)
 }
 
+# One run at a time per checkout: the staged tree is shared.
+take_lock() {
+    mkdir -p "${BUILD}"
+    exec 8>"${BUILD}/.test.lock"
+    command -v flock >/dev/null 2>&1 || return 0
+    if ! flock -n 8; then
+        echo "waiting for another scripts/test.sh run in this checkout to finish ..."
+        flock 8
+    fi
+}
+
 print_summary() {
     local line
     say "summary (total ${SECONDS}s)"
@@ -265,6 +276,7 @@ main() {
     parse_args "$@"
     export ANSIBLE_LINT_SKIP_VERSION_CHECK=1
     unset ANSIBLE_CONFIG
+    take_lock
 
     if ! run_gate bootstrap - bootstrap; then
         print_summary
