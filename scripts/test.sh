@@ -153,7 +153,7 @@ bootstrap() {
 # Copy the files git knows into the staging tree; stale files disappear with the old tree.
 stage_collection() {
     local fresh="${BUILD}/.stage.$$"
-    rm -rf "${fresh}"
+    rm -rf "${BUILD}"/.stage.*  # leftovers of interrupted runs (we hold the lock)
     mkdir -p "${fresh}" "$(dirname "${STAGE}")"
     git -C "${ROOT}" ls-files -z --cached --others --exclude-standard \
         | while IFS= read -r -d '' path; do
@@ -187,6 +187,10 @@ print(get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"])
     echo "ansible-core ${version}: pip ${pip_version} bootstrap stand-in at ${cache}"
 }
 
+# pytest runs from the checkout itself; ansible-playbook finds the collection through
+# .build/collections/ansible_collections/edgeops/cloudflare -> checkout, the tree that
+# tests/conftest.py and tests/integration/harness.py also use, so a plain
+# `python -m pytest` behaves exactly as this gate does.
 gate_pytest() {
     local version="$1" dir rc=0
     local -a dirs=()
