@@ -20,7 +20,7 @@ description:
   - To manage hundreds or thousands of mappings, use M(edgeops.cloudflare.origin_cloud_regions),
     which lists the zone once and writes through the batch API.
 author:
-  - edgeops.cloudflare contributors
+  - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.common
   - edgeops.cloudflare.common.zone

@@ -15,7 +15,7 @@ description:
   - Optionally return the vendors and regions the zone supports.
   - Never changes anything.
 author:
-  - edgeops.cloudflare contributors
+  - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.common
   - edgeops.cloudflare.common.zone

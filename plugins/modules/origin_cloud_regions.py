@@ -20,8 +20,10 @@ description:
     items for one IP disagree, an IP, vendor or region is invalid (regions are checked against the
     zone's supported regions, fetched once), or the plan would exceed the zone's 3,500 mappings.
   - Mappings of the zone that are not listed are left alone unless O(purge=true).
+  - The role C(edgeops.cloudflare.origin_cloud_regions) gathers mappings from inventory and applies
+    them with this module, one task per zone.
 author:
-  - edgeops.cloudflare contributors
+  - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.common
   - edgeops.cloudflare.common.zone
@@ -81,8 +83,6 @@ options:
 seealso:
   - module: edgeops.cloudflare.origin_cloud_region
   - module: edgeops.cloudflare.origin_cloud_region_info
-  - role: edgeops.cloudflare.origin_cloud_regions
-    description: Applies mappings gathered from inventory with this module, one task per zone.
 '''
 
 EXAMPLES = r'''

@@ -30,16 +30,8 @@ ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 
 
 def collections_path():
-    """A tree holding ansible_collections/edgeops/cloudflare -> this checkout."""
-    root = REPO / ".build" / "collections"
-    link = root / "ansible_collections" / "edgeops" / "cloudflare"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            link.symlink_to(REPO, target_is_directory=True)
-        except FileExistsError:
-            pass
-    return str(root)
+    """The tree holding ansible_collections/edgeops/cloudflare, set up by tests/conftest.py."""
+    return os.environ["EDGEOPS_CLOUDFLARE_COLLECTIONS_PATH"]
 
 
 class EmulatorProcess:
