@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Helpers of the role tests: an emulator with two zones and a secret token, and real
+``ansible-playbook`` runs of the playbooks and inventory in ``role_fixtures/``.
+
+Nothing here talks to anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .harness import EmulatorProcess, PlaybookRun, playbook_env
+
+FIXTURES = Path(__file__).resolve().parent / "role_fixtures"
+INVENTORY = FIXTURES / "inventory"
+# A token that appears nowhere else, so that finding it in any output is a leak.
+SECRET = "cf-role-secret-5b0e9d3c7a41"
+COM = ("example.com", "023e105f4ecef8ad9ca31a8372d0c353")
+NET = ("example.net", "0bd1a5a0b3b8c4d5e6f708192a3b4c5d")
+
+
+def start_emulator():
+    return EmulatorProcess("--zone", "%s=%s" % COM, "--zone", "%s=%s" % NET, "--api-token", SECRET).start()
+
+
+def executable(name):
+    """The ansible-* command of the running Python's environment, else the one on PATH."""
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def run_role(emulator, playbook="site.yml", *options, token_env=True, extra_vars=None, env=None, inventory=INVENTORY):
+    """Run a fixture playbook against the emulator; the token comes from the environment unless token_env=False."""
+    workdir = tempfile.mkdtemp(prefix="edgeops-role-")
+    try:
+        record = Path(workdir, "results.jsonl")
+        extra_env = {"RECORD_RESULTS_FILE": str(record)}
+        if token_env:
+            extra_env["CLOUDFLARE_API_TOKEN"] = SECRET
+        extra_env.update(env or {})
+        command = [executable("ansible-playbook"), str(FIXTURES / playbook), "-i", str(inventory)] + list(options)
+        if extra_vars:
+            command += ["-e", json.dumps(extra_vars)]
+        completed = subprocess.run(command, env=playbook_env(emulator, **extra_env), cwd=workdir,
+                                   capture_output=True, text=True, timeout=600, check=False)
+        results = []
+        if record.exists():
+            results = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class Counter:
+    """Requests and writes the emulator saw between two points."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.before = emulator.stats()
+
+    def delta(self):
+        after = self.emulator.stats()
+        methods = {name: after["by_method"].get(name, 0) - self.before["by_method"].get(name, 0)
+                   for name in set(after["by_method"]) | set(self.before["by_method"])}
+        return {"requests": after["requests"] - self.before["requests"], "writes": after["writes"] - self.before["writes"],
+                "by_method": {name: count for name, count in methods.items() if count}}
+
+
+def recap_changed(run):
+    """{host: changed count} from the PLAY RECAP."""
+    counts = {}
+    for line in run.stdout.splitlines():
+        if " changed=" in line and " ok=" in line:
+            host = line.split(":")[0].strip()
+            counts[host] = int(line.split(" changed=")[1].split()[0])
+    return counts
+
+
+def env_without_secrets():
+    return {name: value for name, value in os.environ.items() if not name.startswith("CLOUDFLARE_")}
