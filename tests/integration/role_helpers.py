@@ -12,7 +12,6 @@ Nothing here talks to anything but 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -25,12 +24,16 @@ FIXTURES = Path(__file__).resolve().parent / "role_fixtures"
 INVENTORY = FIXTURES / "inventory"
 # A token that appears nowhere else, so that finding it in any output is a leak.
 SECRET = "cf-role-secret-5b0e9d3c7a41"
+# The legacy scheme: an account e-mail and a global API key (the key is secret too).
+API_EMAIL = "ops@example.com"
+API_KEY = "cf-role-global-key-8e27c4f1d9"
 COM = ("example.com", "023e105f4ecef8ad9ca31a8372d0c353")
 NET = ("example.net", "0bd1a5a0b3b8c4d5e6f708192a3b4c5d")
 
 
 def start_emulator():
-    return EmulatorProcess("--zone", "%s=%s" % COM, "--zone", "%s=%s" % NET, "--api-token", SECRET).start()
+    return EmulatorProcess("--zone", "%s=%s" % COM, "--zone", "%s=%s" % NET, "--api-token", SECRET,
+                           "--api-email", API_EMAIL, "--api-key", API_KEY).start()
 
 
 def executable(name):
@@ -85,6 +88,3 @@ def recap_changed(run):
             counts[host] = int(line.split(" changed=")[1].split()[0])
     return counts
 
-
-def env_without_secrets():
-    return {name: value for name, value in os.environ.items() if not name.startswith("CLOUDFLARE_")}

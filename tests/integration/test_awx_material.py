@@ -1,0 +1,237 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""AWX / Automation Controller and execution environment material of the collection:
+
+* extras/awx/credential_type.yml: the custom credential type (structure, and that it
+  injects exactly what the modules read);
+* extras/awx/create_credential_type.yml: the playbook that creates it, run against a
+  stand-in for the controller API on 127.0.0.1;
+* meta/execution-environment.yml: proven with ansible-builder (``create`` of
+  extras/ee/execution-environment.yml, then the introspection the image build runs,
+  on the collection as built and installed by ansible-galaxy).
+"""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .role_helpers import executable
+
+REPO = Path(__file__).resolve().parents[2]
+CREDENTIAL_TYPE = REPO / "extras" / "awx" / "credential_type.yml"
+CREATE_PLAYBOOK = REPO / "extras" / "awx" / "create_credential_type.yml"
+EE_DEFINITION = REPO / "extras" / "ee" / "execution-environment.yml"
+EE_METADATA = REPO / "meta" / "execution-environment.yml"
+# The variables the modules read (plugins/module_utils/_auth.py and _argspec.py).
+MODULE_ENV = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_API_BASE_URL"}
+SECRET_INPUTS = {"api_token", "api_key"}
+
+
+def credential_type():
+    return yaml.safe_load(CREDENTIAL_TYPE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- credential type
+
+def test_credential_type_structure():
+    definition = credential_type()
+    assert set(definition) == {"name", "description", "kind", "inputs", "injectors"}
+    assert definition["kind"] == "cloud"
+    fields = definition["inputs"]["fields"]
+    ids = [field["id"] for field in fields]
+    assert len(ids) == len(set(ids))
+    assert len({field["label"] for field in fields}) == len(fields)
+    for field in fields:
+        assert set(field) <= {"id", "label", "type", "secret", "help_text", "default", "multiline", "choices", "format"}
+        assert field.get("type", "string") in ("string", "boolean")
+        assert field.get("secret", False) is (field["id"] in SECRET_INPUTS), field["id"]
+    assert set(definition["inputs"]["required"]) <= set(ids)
+    assert set(definition["injectors"]) == {"env"}
+
+
+def test_every_injector_uses_defined_inputs_and_sets_a_variable_the_modules_read():
+    from jinja2 import meta
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    definition = credential_type()
+    ids = {field["id"] for field in definition["inputs"]["fields"]}
+    environment = ImmutableSandboxedEnvironment()
+    used = set()
+    for name, template in definition["injectors"]["env"].items():
+        assert not name.startswith("ANSIBLE_"), "AWX ignores ANSIBLE_* injectors"
+        referenced = meta.find_undeclared_variables(environment.parse(template))
+        assert referenced and referenced <= ids, (name, referenced)
+        used |= referenced
+    assert set(definition["injectors"]["env"]) == MODULE_ENV
+    assert used == ids, "inputs that are never injected: %s" % (ids - used)
+
+
+def test_injected_names_match_the_module_utils():
+    text = (REPO / "plugins" / "module_utils" / "_auth.py").read_text(encoding="utf-8") + \
+        (REPO / "plugins" / "module_utils" / "_argspec.py").read_text(encoding="utf-8")
+    for name in MODULE_ENV:
+        assert '"%s"' % name in text, name
+
+
+class FakeController(http.server.BaseHTTPRequestHandler):
+    """Just enough of /api/v2/credential_types/ for the playbook: list by name, create, update."""
+
+    store = {}
+    calls = []
+    token = "controller-token-0c1d"
+
+    def _reply(self, status, payload):
+        body = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _authorized(self):
+        return self.headers.get("Authorization") == "Bearer %s" % self.token
+
+    def do_GET(self):  # noqa: N802 (http.server API)
+        self.calls.append(("GET", self.path, None))
+        if not self._authorized():
+            return self._reply(401, {"detail": "no"})
+        results = [dict(item, id=key) for key, item in self.store.items()]
+        return self._reply(200, {"count": len(results), "results": results})
+
+    def _save(self, method):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
+        self.calls.append((method, self.path, body))
+        if not self._authorized():
+            return self._reply(401, {"detail": "no"})
+        key = int(self.path.rstrip("/").rsplit("/", 1)[1]) if method == "PATCH" else len(self.store) + 7
+        self.store[key] = dict(self.store.get(key, {}), **body)
+        return self._reply(200 if method == "PATCH" else 201, dict(self.store[key], id=key))
+
+    def do_POST(self):  # noqa: N802
+        self._save("POST")
+
+    def do_PATCH(self):  # noqa: N802
+        self._save("PATCH")
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture
+def controller():
+    FakeController.store = {}
+    FakeController.calls = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeController)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def run_create_playbook(controller_url, tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CONTROLLER_", "CLOUDFLARE_"))}
+    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+               CONTROLLER_HOST=controller_url, CONTROLLER_OAUTH_TOKEN=FakeController.token)
+    return subprocess.run([executable("ansible-playbook"), str(CREATE_PLAYBOOK)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_create_credential_type_playbook_creates_then_leaves_it_alone(controller, tmp_path):
+    first = run_create_playbook(controller, tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    posts = [body for method, _path, body in FakeController.calls if method == "POST"]
+    expected = credential_type()
+    # The injector templates reach the controller untouched (Ansible must not render them).
+    assert posts == [expected]
+    assert "changed=1" in first.stdout
+
+    second = run_create_playbook(controller, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert [method for method, _path, _body in FakeController.calls].count("POST") == 1
+    assert "PATCH" not in [method for method, _path, _body in FakeController.calls]
+    assert "changed=0" in second.stdout
+    assert FakeController.token not in first.stdout + second.stdout
+
+    # A changed definition on the controller is put back with PATCH.
+    FakeController.store[7] = copy.deepcopy(expected)
+    FakeController.store[7]["injectors"]["env"]["CLOUDFLARE_API_TOKEN"] = "{{ something_else }}"
+    third = run_create_playbook(controller, tmp_path)
+    assert third.returncode == 0, third.stdout + third.stderr
+    patches = [(path, body) for method, path, body in FakeController.calls if method == "PATCH"]
+    assert len(patches) == 1 and patches[0][0].endswith("/credential_types/7/")
+    assert FakeController.store[7]["injectors"] == expected["injectors"]
+
+
+# --------------------------------------------------------------------------- execution environments
+
+def test_ee_metadata_points_at_the_collection_requirements():
+    metadata = yaml.safe_load(EE_METADATA.read_text(encoding="utf-8"))
+    assert metadata["version"] == 3
+    requirements = REPO / metadata["dependencies"]["python"]
+    assert requirements.is_file()
+    assert any(line.split(">=")[0].strip() == "requests" for line in requirements.read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#"))
+
+
+@pytest.fixture(scope="module")
+def built_collection(tmp_path_factory):
+    """The collection as Galaxy would ship it: ansible-galaxy collection build, then install."""
+    root = tmp_path_factory.mktemp("ee")
+    subprocess.run([executable("ansible-galaxy"), "collection", "build", "--output-path", str(root / "dist"), str(REPO)],
+                   check=True, capture_output=True, text=True, timeout=300)
+    tarball = next((root / "dist").glob("edgeops-cloudflare-*.tar.gz"))
+    subprocess.run([executable("ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(root / "collections"), str(tarball)],
+                   check=True, capture_output=True, text=True, timeout=300)
+    return root, tarball
+
+
+def test_ansible_builder_create_and_introspect_pick_up_requests(built_collection, tmp_path):
+    builder = executable("ansible-builder")
+    if not Path(builder).exists() and not shutil.which(builder):
+        pytest.skip("ansible-builder is not installed in this environment")
+    root, _tarball = built_collection
+    installed = root / "collections" / "ansible_collections" / "edgeops" / "cloudflare"
+    assert (installed / "meta" / "execution-environment.yml").is_file()
+    assert (installed / "requirements.txt").is_file()
+
+    # 1. create: no container engine needed, writes the build context.
+    shutil.copy(EE_DEFINITION, tmp_path / "execution-environment.yml")
+    created = subprocess.run([builder, "create", "-f", "execution-environment.yml", "-c", "context", "--output-filename", "Containerfile"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert created.returncode == 0, created.stdout + created.stderr
+    context = tmp_path / "context"
+    containerfile = (context / "Containerfile").read_text(encoding="utf-8")
+    assert "introspect" in containerfile
+    galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text(encoding="utf-8"))
+    assert {"name": "edgeops.cloudflare", "version": ">=1.0.0"} in galaxy["collections"]
+
+    # 2. What the image build runs after installing the collections: the context's own
+    #    introspect script, here on the collection built and installed above.
+    written = tmp_path / "requirements-from-collections.txt"
+    introspected = subprocess.run(
+        [sys.executable, str(context / "_build" / "scripts" / "introspect.py"), "introspect", "--sanitize",
+         "--write-pip=%s" % written, str(root / "collections")],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert introspected.returncode == 0, introspected.stdout + introspected.stderr
+    lines = written.read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("requests") and "edgeops.cloudflare" in line for line in lines), lines
+
+    # 3. The same through the ansible-builder command line.
+    cli = subprocess.run([builder, "introspect", "--sanitize", str(root / "collections")], capture_output=True, text=True, timeout=300, check=False)
+    assert cli.returncode == 0, cli.stderr
+    assert "requests>=2.28  # from collection edgeops.cloudflare" in cli.stdout
