@@ -70,26 +70,31 @@ class Plan:
         return current_count + len(self.create) - len(self.delete)
 
 
-def desired_state(items):
+def desired_state(items, labels=None):
     """Validate and index the wanted mappings by canonical IP.
 
-    ``items`` are dicts with origin_ip, vendor, region and state (present/absent).
+    ``items`` are dicts with origin_ip, vendor, region and state (present/absent);
+    ``labels`` name them in problems (default ``mappings[N]``).
     Returns ``(present, absent, problems)``: ``present`` maps IP to the wanted mapping,
-    ``absent`` is a list of IPs, ``problems`` lists every bad item (index and reason),
+    ``absent`` is a list of IPs, ``problems`` lists every bad item (label and reason),
     including two items for one IP that disagree.
     """
     present = {}
     absent = []
     seen = {}
     problems = []
+    labels = labels or ["mappings[%d]" % index for index in range(len(items))]
     for index, item in enumerate(items):
-        label = "mappings[%d]" % index
+        label = labels[index]
         try:
             ip = normalize_ip(item.get("origin_ip"))
         except InvalidIPError as exc:
             problems.append("%s.origin_ip: %s" % (label, exc))
             continue
         state = item.get("state") or "present"
+        if state not in ("present", "absent"):
+            problems.append("%s (%s): state must be present or absent, got %r" % (label, ip, state))
+            continue
         wanted = ("absent",) if state == "absent" else (item.get("vendor"), item.get("region"))
         if state != "absent":
             problem = _item_problem(item)
@@ -99,8 +104,8 @@ def desired_state(items):
         if ip in seen:
             first_index, first_wanted = seen[ip]
             if first_wanted != wanted:
-                problems.append("%s (%s) conflicts with mappings[%d]: %s versus %s"
-                                % (label, ip, first_index, _describe_wanted(wanted), _describe_wanted(first_wanted)))
+                problems.append("%s (%s) conflicts with %s: %s versus %s"
+                                % (label, ip, labels[first_index], _describe_wanted(wanted), _describe_wanted(first_wanted)))
             continue
         seen[ip] = (index, wanted)
         if state == "absent":
