@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -362,7 +361,8 @@ def bench_mode(mode, count, sample, workspace, emulator, ansible_playbook, env):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mappings", type=int, default=3500, help="mappings per zone (default 3500)")
     parser.add_argument("--sample", type=int, default=200, help="mappings for the per_mapping mode (default 200)")
     parser.add_argument("--modes", default=",".join(MODES), help="comma list of %s" % ", ".join(MODES))
@@ -386,7 +386,8 @@ def main(argv=None):
     try:
         env = ansible_env(workspace, emulator)
         print("%s, Python %s, %d CPU(s), emulator %s" % (version, sys.version.split()[0], os.cpu_count() or 0, emulator.base_url))
-        seconds, _methods, _writes, _ms = run(ansible_playbook, workspace.empty_playbook(), workspace.list_inventory("empty", [], "batch", False), env, emulator)
+        empty_inventory = workspace.list_inventory("empty", [], "batch", False)
+        seconds, _methods, _writes, _ms = run(ansible_playbook, workspace.empty_playbook(), empty_inventory, env, emulator)
         print("ansible-playbook start-up (empty play): %.1f s" % seconds)
         rows = []
         for mode in modes:

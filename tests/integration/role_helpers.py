@@ -87,4 +87,3 @@ def recap_changed(run):
             host = line.split(":")[0].strip()
             counts[host] = int(line.split(" changed=")[1].split()[0])
     return counts
-

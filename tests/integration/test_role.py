@@ -69,6 +69,15 @@ def test_host_derived_and_listed_mappings_grouped_by_zone_then_rerun_is_ok(emu):
     assert states(emu) == (SITE_COM, SITE_NET)
 
 
+def test_include_role_once_in_a_play_on_the_hosts(emu):
+    run = run_role(emu, "site_include.yml")
+    assert run.returncode == 0, run
+    assert states(emu) == (SITE_COM, SITE_NET)
+    # Argument validation ran once, not once per host.
+    validations = [entry for entry in run.results if "Validating arguments" in entry["task"]]
+    assert len(validations) == 1
+
+
 def test_host_derived_from_a_play_on_localhost(emu):
     run = run_role(emu, "hosts_from_localhost.yml")
     assert run.returncode == 0, run
