@@ -55,9 +55,10 @@ def test_host_derived_and_listed_mappings_grouped_by_zone_then_rerun_is_ok(emu):
     # One batch task per zone, run once for the play, from the controller.
     applied = [entry for entry in first.results
                if entry["task"].endswith("Apply the mappings of each zone") and entry["status"] == "item_ok"]
-    assert sorted(entry["result"]["item"] for entry in applied) == ["zone=example.com", "zone=example.net"]
+    assert sorted(entry["result"]["_ansible_item_label"] for entry in applied) == [
+        "zone=example.com, mappings: 4", "zone=example.net, mappings: 2"]
     assert {entry["host"] for entry in applied} == {"web-1"}
-    com = next(entry["result"] for entry in applied if entry["result"]["item"] == "zone=example.com")
+    com = next(entry["result"] for entry in applied if entry["result"]["zone_id"] == COM[1])
     assert com["created"] == ["192.0.2.10", "198.51.100.30", "203.0.113.1"]
     assert com["deleted"] == ["192.0.2.99"]
 
@@ -115,7 +116,7 @@ def test_per_mapping_mode_prints_a_line_per_mapping_and_is_idempotent(emu):
     run = run_role(emu, "site.yml", extra_vars={"origin_cloud_regions_mode": "per_mapping"})
     assert run.returncode == 0, run
     assert states(emu) == (SITE_COM, SITE_NET)
-    for label in ("192.0.2.10 -> aws/us-east-1", "2001:DB8:0::20 -> gcp/us-central1", "203.0.113.2 -> aws/us-west-2",
+    for label in ("192.0.2.10 -> aws/us-east-1", "2001:db8::20 -> gcp/us-central1", "203.0.113.2 -> aws/us-west-2",
                   "192.0.2.99 -> absent"):
         assert "(item=%s)" % label in run.stdout, run.stdout
 
@@ -170,10 +171,11 @@ def test_invalid_items_fail_naming_them_before_any_request(emu, mode):
     assert counter.delta()["requests"] == 0
     message = run.stdout
     assert "nothing was written" in message
-    assert "vendor must be one of aws, azure, gcp, oci: origin_cloud_regions_mappings[1] (203.0.113.6)" in message
-    assert "region is missing: origin_cloud_regions_mappings[2] (203.0.113.7)" in message
-    assert "zone and zone_id are mutually exclusive: origin_cloud_regions_mappings[3] (203.0.113.8)" in message
-    assert "region (no_such_var) is missing: host web-1 (192.0.2.10), host web-2 (2001:DB8:0::20), host 198.51.100.30 (198.51.100.30)" in message
+    assert "origin_cloud_regions_mappings[1] (203.0.113.6): vendor must be one of aws, azure, gcp, oci, got 'amazon'" in message
+    assert "origin_cloud_regions_mappings[2] (203.0.113.7): region must be a non-empty string" in message
+    assert "origin_cloud_regions_mappings[3]: zone and zone_id are mutually exclusive" in message
+    for host in ("host web-1 (192.0.2.10)", "host web-2 (2001:db8::20)", "host 198.51.100.30 (198.51.100.30)"):
+        assert host + ": region must be a non-empty string" in message
 
 
 @pytest.mark.parametrize("mode", ["batch", "per_mapping"])
@@ -186,8 +188,9 @@ def test_a_conflict_in_one_zone_stops_every_zone_before_any_write(emu, mode):
     counter = Counter(emu)
     run = run_role(emu, "localhost.yml", extra_vars={"origin_cloud_regions_mappings": conflicting, "origin_cloud_regions_mode": mode})
     assert run.returncode != 0
-    assert "conflicts with" in run.stdout
-    assert counter.delta()["writes"] == 0
+    assert "origin_cloud_regions_mappings[2] (2001:db8::9) conflicts with origin_cloud_regions_mappings[1]" in run.stdout
+    # Found from the inventory alone, before any request.
+    assert counter.delta()["requests"] == 0
     assert states(emu) == ({}, {})
 
 
