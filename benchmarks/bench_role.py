@@ -48,11 +48,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EMULATOR = REPO / "tests" / "emulator" / "cloudflare_emulator.py"
+sys.path.insert(0, str(REPO / "tests"))
+from integration.harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 REGIONS = REPO / "tests" / "emulator" / "supported_regions.json"
 ZONE_NAME = "example.com"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
@@ -114,48 +114,15 @@ def purged_copy(mappings, share=0.10):
 
 # --------------------------------------------------------------------------- emulator
 
-class Emulator:
+class Emulator(EmulatorProcess):
+    """The integration tests' emulator process, with the benchmark's zone and token."""
+
     def __init__(self):
-        self.process = None
-        self.base_url = None
-
-    def start(self):
-        command = [sys.executable, str(EMULATOR), "--host", "127.0.0.1", "--port", "0",
-                   "--zone", "%s=%s" % (ZONE_NAME, ZONE_ID), "--api-token", TOKEN]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            self.stop()
-            raise SystemExit("the emulator did not start: %r" % line)
-        self.base_url = line
-        return self
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def _admin(self, method, path):
-        url = self.base_url.split("/client/v4")[0] + "/__emulator__" + path
-        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-        with urllib.request.urlopen(request, timeout=30) as answer:  # loopback only
-            return json.loads(answer.read().decode("utf-8"))
-
-    def reset(self):
-        self._admin("POST", "/reset")
-
-    def stats(self):
-        return self._admin("GET", "/stats")
+        super().__init__("--zone", "%s=%s" % (ZONE_NAME, ZONE_ID), "--api-token", TOKEN)
 
     def server_ms(self, limit):
         """Time the emulator spent on the last ``limit`` requests, in ms."""
-        if not limit:
-            return 0.0
-        return sum(entry.get("ms") or 0 for entry in self._admin("GET", "/log?limit=%d" % limit)["requests"])
+        return sum(entry.get("ms") or 0 for entry in self.log(limit)) if limit else 0.0
 
     def count(self):
         return self.stats()["mappings"].get(ZONE_ID, 0)

@@ -40,15 +40,19 @@ class EmulatorProcess:
     def __init__(self, *args):
         self.args = list(args)
         self.process = None
+        self.stderr = None
         self.base_url = None
 
     def start(self):
         command = [sys.executable, str(EMULATOR), "--host", "127.0.0.1", "--port", "0"] + self.args
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # stderr goes to a file: an unread pipe could fill up and stall a long run.
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         line = self.process.stdout.readline().strip()
         if not line.startswith("http://127.0.0.1:"):
             self.stop()
-            raise RuntimeError("emulator did not start: %r %s" % (line, self.process.stderr.read()))
+            self.stderr.seek(0)
+            raise RuntimeError("emulator did not start: %r %s" % (line, self.stderr.read()))
         self.base_url = line
         return self
 
@@ -70,6 +74,10 @@ class EmulatorProcess:
 
     def stats(self):
         return requests.get(self.admin_url + "/stats", timeout=10).json()
+
+    def log(self, limit):
+        """The emulator's last ``limit`` requests: [{method, path, route, status, ms}]."""
+        return requests.get(self.admin_url + "/log", params={"limit": limit}, timeout=10).json()["requests"]
 
     def state(self, zone_id=ZONE_ID):
         """{canonical ip: (vendor, region)} of one zone, read from the emulator itself."""
