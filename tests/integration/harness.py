@@ -140,35 +140,43 @@ def playbook_env(emulator, **extra):
     return env
 
 
-def run_playbook(emulator, tasks, check=False, diff=False, verbosity=0, env=None, extra_vars=None):
-    """Run ``tasks`` (a list of task dicts) in a localhost play against the emulator."""
-    workdir = tempfile.mkdtemp(prefix="edgeops-it-")
-    try:
-        play = [{
-            "name": "integration",
-            "hosts": "localhost",
-            "gather_facts": False,
-            # An explicit localhost would otherwise use the system Python, without requests.
-            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-            "tasks": tasks,
-        }]
-        playbook = Path(workdir, "playbook.yml")
-        playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
-        record = Path(workdir, "results.jsonl")
-        command = [shutil.which("ansible-playbook") or "ansible-playbook", str(playbook), "-i", "localhost,", "-c", "local"]
-        if check:
-            command.append("--check")
-        if diff:
-            command.append("--diff")
-        if verbosity:
-            command.append("-" + "v" * verbosity)
+def ansible_playbook(emulator, arguments, env=None, extra_vars=None, workdir=None):
+    """Run ``ansible-playbook ARGUMENTS`` against the emulator and record every task result."""
+    with tempfile.TemporaryDirectory(prefix="edgeops-run-") as scratch:
+        record = Path(scratch, "results.jsonl")
+        command = [executable("ansible-playbook")] + [str(argument) for argument in arguments]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
         full_env = playbook_env(emulator, RECORD_RESULTS_FILE=str(record), **(env or {}))
-        completed = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False)
+        completed = subprocess.run(command, env=full_env, cwd=workdir or scratch, capture_output=True, text=True,
+                                   timeout=600, check=False)
         results = []
         if record.exists():
             results = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
         return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def executable(name):
+    """The ansible-* command of the running Python's environment, else the one on PATH."""
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def run_playbook(emulator, tasks, check=False, diff=False, verbosity=0, env=None, extra_vars=None):
+    """Run ``tasks`` (a list of task dicts) in a localhost play against the emulator."""
+    play = [{
+        "name": "integration",
+        "hosts": "localhost",
+        "gather_facts": False,
+        # An explicit localhost would otherwise use the system Python, without requests.
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "tasks": tasks,
+    }]
+    with tempfile.TemporaryDirectory(prefix="edgeops-it-") as workdir:
+        playbook = Path(workdir, "playbook.yml")
+        playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+        arguments = [playbook, "-i", "localhost,", "-c", "local"]
+        arguments += ["--check"] if check else []
+        arguments += ["--diff"] if diff else []
+        arguments += ["-" + "v" * verbosity] if verbosity else []
+        return ansible_playbook(emulator, arguments, env=env, extra_vars=extra_vars)

@@ -11,14 +11,9 @@ Nothing here talks to anything but 127.0.0.1.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from .harness import EmulatorProcess, PlaybookRun, playbook_env
+from .harness import EmulatorProcess, ansible_playbook
 
 FIXTURES = Path(__file__).resolve().parent / "role_fixtures"
 INVENTORY = FIXTURES / "inventory"
@@ -36,32 +31,12 @@ def start_emulator():
                            "--api-email", API_EMAIL, "--api-key", API_KEY).start()
 
 
-def executable(name):
-    """The ansible-* command of the running Python's environment, else the one on PATH."""
-    candidate = Path(sys.executable).with_name(name)
-    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
-
-
 def run_role(emulator, playbook="site.yml", *options, token_env=True, extra_vars=None, env=None, inventory=INVENTORY):
     """Run a fixture playbook against the emulator; the token comes from the environment unless token_env=False."""
-    workdir = tempfile.mkdtemp(prefix="edgeops-role-")
-    try:
-        record = Path(workdir, "results.jsonl")
-        extra_env = {"RECORD_RESULTS_FILE": str(record)}
-        if token_env:
-            extra_env["CLOUDFLARE_API_TOKEN"] = SECRET
-        extra_env.update(env or {})
-        command = [executable("ansible-playbook"), str(FIXTURES / playbook), "-i", str(inventory)] + list(options)
-        if extra_vars:
-            command += ["-e", json.dumps(extra_vars)]
-        completed = subprocess.run(command, env=playbook_env(emulator, **extra_env), cwd=workdir,
-                                   capture_output=True, text=True, timeout=600, check=False)
-        results = []
-        if record.exists():
-            results = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    extra_env = {"CLOUDFLARE_API_TOKEN": SECRET} if token_env else {}
+    extra_env.update(env or {})
+    arguments = [FIXTURES / playbook, "-i", inventory] + list(options)
+    return ansible_playbook(emulator, arguments, env=extra_env, extra_vars=extra_vars)
 
 
 class Counter:

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .role_helpers import executable
+from .harness import executable
 
 REPO = Path(__file__).resolve().parents[2]
 CREDENTIAL_TYPE = REPO / "extras" / "awx" / "credential_type.yml"
