@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError, OriginCloudRegionsClient
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import DEFAULT_API_BASE_URL
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._auth import CredentialsError, resolve_credentials
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import (
     HAS_REQUESTS,
@@ -56,7 +57,9 @@ def build_client(module):
     headers = dict(credentials.headers())
     headers["User-Agent"] = "edgeops.cloudflare/%s" % COLLECTION_VERSION
     headers["Accept"] = "application/json"
-    return OriginCloudRegionsClient(make_transport(headers, params), params["api_base_url"], params["api_generation"])
+    # An empty value (AWX injects "" for a blank credential field) means the default endpoint.
+    base_url = params["api_base_url"] or DEFAULT_API_BASE_URL
+    return OriginCloudRegionsClient(make_transport(headers, params), base_url, params["api_generation"])
 
 
 def canonical_ip_option(value, option="origin_ip"):

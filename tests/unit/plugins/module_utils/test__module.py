@@ -119,6 +119,14 @@ def test_build_client_with_the_key_pair_from_the_environment(monkeypatch):
     fake.assert_done()
 
 
+def test_build_client_empty_base_url_means_the_default_endpoint(monkeypatch):
+    # AWX injects CLOUDFLARE_API_BASE_URL="" when the credential's field is left blank.
+    fake = install(monkeypatch, [])
+    client = build_client(StubModule(api_token=TOKEN, api_base_url=""))
+    assert client.base_url == "https://api.cloudflare.com/client/v4"
+    fake.assert_done()
+
+
 def test_build_client_without_credentials_fails(monkeypatch):
     fake = install(monkeypatch, [])
     with pytest.raises(Fail) as excinfo:
