@@ -45,18 +45,30 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each answer of the API.
-      - Rate limiting (HTTP 429, honouring C(Retry-After) up to 60 seconds a try), HTTP 500, 502,
-        503, 504 and dropped connections are retried up to 5 times with exponential backoff, and
-        for at most 180 seconds a request.
+      - Seconds to wait for each answer of the API; must be greater than 0.
+      - Rate limiting (HTTP 429 or Cloudflare error codes 971 and 10100, honouring C(Retry-After) up
+        to 60 seconds a try; a C(Retry-After) that is not a number of seconds or an HTTP date falls back
+        to backoff), HTTP 500, 502, 503, 504, dropped connections and timeouts are retried up to 5 times
+        a request with exponential backoff, within O(max_retry_wait).
+      - A write whose answer is lost (a dropped connection or a timeout after Cloudflare applied it) is
+        retried; writes are idempotent, and the modules check the result rather than trust a lost answer.
     type: float
     default: 30
+  max_retry_wait:
+    description:
+      - The most seconds one task spends waiting between retries, summed over all its requests.
+      - When the next wait would go past it, the task stops retrying and fails with the last answer
+        (for example Cloudflare's rate-limit error), reporting what it had already applied.
+      - V(0) turns retries off.
+    type: float
+    default: 180
   api_generation:
     description:
       - Which generation of the API to use.
       - V(v2) is the current C(/zones/{zone_id}/origin/cloud_regions) API.
       - V(v1) is the deprecated C(/zones/{zone_id}/cache/origin_cloud_regions) API, for accounts not moved yet.
-        Both manage the same mappings.
+        Both manage the same mappings. Cloudflare ended the life of V(v1) on 2026-10-01: a task that uses it
+        warns, and it works only as long as the account still answers it.
     type: str
     choices: [v2, v1]
     default: v2
@@ -71,12 +83,13 @@ requirements:
 options:
   zone_id:
     description:
-      - Identifier of the zone.
+      - Identifier of the zone, 32 hexadecimal digits.
       - Exactly one of O(zone_id) and O(zone) is required.
     type: str
   zone:
     description:
       - Name of the zone, for example V(example.com), looked up with C(GET /zones?name=).
+        The name is matched without regard to case, and a trailing dot is ignored.
       - Costs one more API request than O(zone_id). The task fails if no zone or several zones have this name.
       - Exactly one of O(zone_id) and O(zone) is required.
     type: str

@@ -14,19 +14,22 @@ wire from ``_http``.
 
 from __future__ import annotations
 
+import math
+
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import (
     GENERATIONS,
     canonical_mapping,
     zone_lookup,
 )
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import ZONE_MAPPING_LIMIT
 
 # A 404 with one of these is about the route or the zone, not the mapping: never "absent".
 ROUTE_NOT_FOUND_CODES = frozenset((7000, 7003, 1001))
 MAPPING_EXISTS_CODE = 1145
 BATCH_LIMIT = 100
 PER_PAGE = 100
-# A zone holds at most 3,500 mappings (35 pages of 100); stop long before looping forever.
-MAX_PAGES = 1000
+# Without any page count from the server, never read more pages than a full zone fills, plus one.
+MAX_PAGES_UNANNOUNCED = math.ceil(ZONE_MAPPING_LIMIT / PER_PAGE) + 1
 
 
 class CloudflareAPIError(Exception):
@@ -39,7 +42,6 @@ class CloudflareAPIError(Exception):
         self.status = status
         self.errors = [_error_entry(error) for error in (errors or [])]
         self.text = text
-        self.partial = None
         super().__init__(str(self))
 
     @property
@@ -57,29 +59,110 @@ class CloudflareAPIError(Exception):
         return {"status": self.status, "method": self.method, "path": self.path, "errors": self.errors}
 
 
+class UnexpectedAnswerError(Exception):
+    """A success status whose body is not what the API documents (unreadable, wrong shape).
+
+    After a write this means the write's outcome is unknown: it may well have been applied.
+    """
+
+    def __init__(self, method, path, status, problem):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.problem = problem
+        super().__init__("Cloudflare API %s %s answered HTTP %s with an unusable answer: %s" % (method, path, status, problem))
+
+    def to_result(self):
+        return {"status": self.status, "method": self.method, "path": self.path, "errors": [], "problem": self.problem}
+
+
+class IncompleteListingError(Exception):
+    """The pages of a listing do not add up: planning on them could delete what exists."""
+
+
 def _error_entry(error):
     if isinstance(error, dict):
         return {"code": error.get("code"), "message": error.get("message")}
     return {"code": None, "message": str(error)}
 
 
+def _describe(value, limit=120):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 class BatchResult:
-    """Merged answers of one or more batch requests."""
+    """The answer to one batch request: the items applied and the items refused."""
 
-    def __init__(self):
-        self.succeeded = []
-        self.failed = []
-
-    def add(self, generation, answer):
-        for item in answer.get("succeeded") or []:
-            self.succeeded.append(generation.mapping_from_entry(item))
-        for item in answer.get("failed") or []:
-            self.failed.append({"origin_ip": generation.batch_item_ip(item), "error": item.get("error") or "unknown error"})
+    def __init__(self, succeeded=(), failed=()):
+        self.succeeded = list(succeeded)
+        self.failed = list(failed)
 
 
 def chunks(items, size=BATCH_LIMIT):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+class _Listing:
+    """Checks the pages of one listing against each other and against result_info."""
+
+    def __init__(self, zone_id):
+        self.zone_id = zone_id
+        self.mappings = []
+        self.seen = set()
+        self.total_count = None
+        self.total_pages = None
+
+    def problem(self, text):
+        return IncompleteListingError(
+            "the listing of zone %s is incomplete or inconsistent (%s); nothing was planned on it. "
+            "Run again; if it persists, the API or a proxy in between is not answering pages correctly"
+            % (self.zone_id, text))
+
+    def add_page(self, page, mappings, info):
+        if page == 1:
+            self.total_count = _count(info, "total_count")
+            self.total_pages = _count(info, "total_pages")
+        else:
+            for key, first in (("total_count", self.total_count), ("total_pages", self.total_pages)):
+                now = _count(info, key)
+                if first is not None and now is not None and now != first:
+                    raise self.problem("result_info.%s changed from %d on page 1 to %d on page %d; "
+                                       "the zone changed while it was read" % (key, first, now, page))
+        count = _count(info, "count")
+        if count is not None and count != len(mappings):
+            raise self.problem("page %d holds %d mappings but its result_info.count says %d" % (page, len(mappings), count))
+        repeated = [mapping["origin_ip"] for mapping in mappings if mapping["origin_ip"] in self.seen]
+        if repeated:
+            raise self.problem("page %d repeats %d mapping(s) of earlier pages (first: %s)" % (page, len(repeated), repeated[0]))
+        self.seen.update(mapping["origin_ip"] for mapping in mappings)
+        if len(self.seen) != len(self.mappings) + len(mappings):
+            raise self.problem("page %d lists one IP twice" % page)
+        self.mappings.extend(mappings)
+
+    def pages_to_read(self, per_page):
+        """How many pages the first page announced, or None when it announced nothing."""
+        if self.total_pages is not None:
+            return self.total_pages
+        if self.total_count is not None:
+            return math.ceil(self.total_count / per_page)
+        return None
+
+    def finish(self, pages_read):
+        if self.total_count is not None and len(self.mappings) != self.total_count:
+            raise self.problem("%d mapping(s) on %d page(s), but result_info.total_count says %d"
+                               % (len(self.mappings), pages_read, self.total_count))
+        return self.mappings
+
+
+def _count(info, key):
+    value = info.get(key) if isinstance(info, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise IncompleteListingError("result_info.%s is not a count: %s" % (key, _describe(value)))
+    return value
 
 
 class OriginCloudRegionsClient:
@@ -94,17 +177,38 @@ class OriginCloudRegionsClient:
     # -- envelope ---------------------------------------------------------------
 
     def _call(self, method, path, params=None, body=None):
-        """Send one request and return the whole success envelope, or raise CloudflareAPIError."""
+        """Send one request and return the whole success envelope.
+
+        Raises CloudflareAPIError for an error answer, UnexpectedAnswerError for a success
+        status whose body is not a Cloudflare envelope.
+        """
         self.requests_sent += 1
         response = self.transport.request(method, self.base_url + path, params=params, json_body=body)
         envelope = response.data if isinstance(response.data, dict) else None
-        if 200 <= response.status < 300 and envelope is not None and envelope.get("success", True) is not False:
-            return envelope
+        if 200 <= response.status < 300:
+            if envelope is None:
+                problem = "the body is not a JSON object" if response.data is not None else "the body is not JSON (%s)" % _describe(
+                    (response.text or "").strip()[:80] or "empty")
+                raise UnexpectedAnswerError(method, path, response.status, problem)
+            if envelope.get("success") is True:
+                return envelope
+            if envelope.get("success") is None and "result" not in envelope:
+                raise UnexpectedAnswerError(method, path, response.status, "no 'success' and no 'result' in the envelope")
+            if envelope.get("success") is not False:
+                return envelope
         errors = (envelope or {}).get("errors") or []
         raise CloudflareAPIError(method, path, response.status, errors, response.text, enveloped=envelope is not None)
 
     def _result(self, method, path, params=None, body=None):
         return self.generation.unwrap(self._call(method, path, params, body).get("result"))
+
+    def _entry(self, method, path, result, what="a mapping"):
+        """One mapping from an answer's result, after checking its shape."""
+        ip_key = self.generation.ip_key_in_answer
+        if not isinstance(result, dict) or not all(isinstance(result.get(key), str) for key in (ip_key, "vendor", "region")):
+            raise UnexpectedAnswerError(method, path, 200, "result should be %s with %s, vendor and region, got %s"
+                                        % (what, ip_key, _describe(result)))
+        return self.generation.mapping_from_entry(result)
 
     @staticmethod
     def _is_mapping_absent(error):
@@ -123,11 +227,13 @@ class OriginCloudRegionsClient:
 
     def resolve_zone_id(self, name):
         """The id of the zone called ``name``; ValueError when none or several match."""
-        # A fully qualified name ("example.com.") is the same zone; Cloudflare knows it without the dot.
-        name = name.rstrip(".")
+        # A fully qualified name ("example.com.") is the same zone, and DNS names know no case.
+        name = name.rstrip(".").lower()
         path, params = zone_lookup(name)
-        zones = self._call("GET", path, params=params).get("result") or []
-        matches = [zone for zone in zones if str(zone.get("name", "")).lower() == name.lower()]
+        zones = self._call("GET", path, params=params).get("result")
+        if not isinstance(zones, list):
+            raise UnexpectedAnswerError("GET", path, 200, "result should be a list of zones, got %s" % _describe(zones))
+        matches = [zone for zone in zones if isinstance(zone, dict) and str(zone.get("name", "")).lower() == name]
         if not matches:
             raise ValueError("no zone named %r is visible with these credentials" % name)
         if len(matches) > 1:
@@ -138,47 +244,74 @@ class OriginCloudRegionsClient:
     # -- single mappings --------------------------------------------------------
 
     def list_mappings(self, zone_id):
-        """Every mapping of the zone, following every page."""
+        """Every mapping of the zone, following every page; IncompleteListingError when pages disagree."""
         path = self.generation.collection(zone_id)
         if not self.generation.paginated:
-            return [self.generation.mapping_from_entry(entry) for entry in self._result("GET", path) or []]
-        mappings = []
-        for page in range(1, MAX_PAGES + 1):
+            result = self._result("GET", path)
+            if result is None:
+                return []
+            if not isinstance(result, list):
+                raise UnexpectedAnswerError("GET", path, 200, "result should be a list of mappings, got %s" % _describe(result))
+            return [self._entry("GET", path, entry) for entry in result]
+        listing = _Listing(zone_id)
+        page, pages = 1, None
+        while True:
             envelope = self._call("GET", path, params={"page": page, "per_page": PER_PAGE})
-            entries = envelope.get("result") or []
-            mappings.extend(self.generation.mapping_from_entry(entry) for entry in entries)
-            total_pages = (envelope.get("result_info") or {}).get("total_pages")
-            # Stop at the last page the server announces, or at the first empty page if it announces none.
-            if not entries or (total_pages is not None and page >= total_pages):
+            entries = envelope.get("result")
+            if not isinstance(entries, list):
+                raise UnexpectedAnswerError("GET", path, 200, "result of page %d should be a list, got %s" % (page, _describe(entries)))
+            info = envelope.get("result_info")
+            listing.add_page(page, [self._entry("GET", path, entry) for entry in entries], info)
+            per_page = _count(info, "per_page") or PER_PAGE
+            if page == 1:
+                pages = listing.pages_to_read(per_page)
+            if pages is None:
+                # Nothing announced: a short page is the last; a full one proves nothing, so stop at a bound.
+                if len(entries) < per_page:
+                    break
+                if page >= MAX_PAGES_UNANNOUNCED:
+                    raise listing.problem("the server announces no total_pages or total_count and still answers full "
+                                          "pages after %d pages" % page)
+            elif page >= pages:
                 break
-        return mappings
+            elif len(entries) < per_page:
+                raise listing.problem("page %d of %d holds %d mapping(s), not a full page of %d"
+                                      % (page, pages, len(entries), per_page))
+            page += 1
+        return listing.finish(page)
 
     def get_mapping(self, zone_id, origin_ip):
         """The mapping of one canonical IP, or None when it does not exist."""
+        path = self.generation.item(zone_id, origin_ip)
         try:
-            entry = self._result("GET", self.generation.item(zone_id, origin_ip))
+            entry = self._result("GET", path)
         except CloudflareAPIError as exc:
             if self._is_mapping_absent(exc):
                 return None
             raise
-        return self.generation.mapping_from_entry(entry)
+        return self._entry("GET", path, entry)
 
     def upsert_mapping(self, zone_id, origin_ip, vendor, region, exists=True):
         """Create or replace one mapping; returns it as the server stored it."""
         generation = self.generation
         body = generation.request_item(origin_ip, vendor, region)
-        if generation.name == "v2":
-            return generation.mapping_from_entry(self._result("PUT", generation.item(zone_id, origin_ip), body=body))
+        if generation.upsert_with_put:
+            path = generation.item(zone_id, origin_ip)
+            return self._entry("PUT", path, self._result("PUT", path, body=body))
+        path = generation.collection(zone_id)
         if not exists:
             try:
-                return generation.mapping_from_entry(self._result("POST", generation.collection(zone_id), body=body))
+                return self._entry("POST", path, self._result("POST", path, body=body))
             except CloudflareAPIError as exc:
                 # Created meanwhile (or by a retried POST): fall through to the upsert.
                 if MAPPING_EXISTS_CODE not in exc.codes:
                     raise
         # v1 PATCH answers with the zone's whole list: pick ours out of it.
-        for entry in self._result("PATCH", generation.collection(zone_id), body=body) or []:
-            mapping = generation.mapping_from_entry(entry)
+        entries = self._result("PATCH", path, body=body)
+        if not isinstance(entries, list):
+            raise UnexpectedAnswerError("PATCH", path, 200, "result should be the zone's list of mappings, got %s" % _describe(entries))
+        for entry in entries:
+            mapping = self._entry("PATCH", path, entry)
             if mapping["origin_ip"] == origin_ip:
                 return mapping
         return canonical_mapping(origin_ip, vendor, region)
@@ -193,32 +326,37 @@ class OriginCloudRegionsClient:
             raise
         return True
 
-    # -- batches ----------------------------------------------------------------
+    # -- batches: one request of at most BATCH_LIMIT items each -----------------
 
     def _batch(self, method, zone_id, bodies):
-        result = BatchResult()
-        for chunk in chunks(bodies):
-            try:
-                answer = self._result(method, self.generation.batch(zone_id), body=chunk)
-            except CloudflareAPIError as exc:
-                exc.partial = result
-                raise
-            result.add(self.generation, answer or {})
-        return result
+        if len(bodies) > BATCH_LIMIT:
+            raise ValueError("a batch holds at most %d items, got %d" % (BATCH_LIMIT, len(bodies)))
+        path = self.generation.batch(zone_id)
+        answer = self._result(method, path, body=bodies)
+        if not isinstance(answer, dict) or not all(isinstance(answer.get(key), list) for key in ("succeeded", "failed")):
+            raise UnexpectedAnswerError(method, path, 200, "result should be {succeeded: [...], failed: [...]}, got %s"
+                                        % _describe(answer))
+        ip_of = self.generation.batch_item_ip
+        return BatchResult(
+            succeeded=[ip_of(item) for item in answer["succeeded"] if isinstance(item, dict)],
+            failed=[{"origin_ip": ip_of(item), "error": item.get("error") or "unknown error"}
+                    for item in answer["failed"] if isinstance(item, dict)])
 
     def batch_upsert(self, zone_id, mappings):
-        """Create or replace many mappings, at most BATCH_LIMIT a request."""
+        """Create or replace up to BATCH_LIMIT mappings in one request."""
         bodies = [self.generation.request_item(m["origin_ip"], m["vendor"], m["region"]) for m in mappings]
         return self._batch(self.generation.batch_write_method, zone_id, bodies)
 
     def batch_delete(self, zone_id, origin_ips):
-        """Delete many mappings, at most BATCH_LIMIT a request."""
+        """Delete up to BATCH_LIMIT mappings in one request."""
         return self._batch("DELETE", zone_id, list(origin_ips))
 
     # -- catalogue --------------------------------------------------------------
 
     def supported_regions(self, zone_id):
         """The raw catalogue: ``{obtained_codes, vendors: {vendor: [{name, upper_tier_colos}]}}``."""
-        envelope = self._call("GET", self.generation.supported_regions(zone_id))
-        result = envelope.get("result") or {}
-        return {"obtained_codes": bool(result.get("obtained_codes")), "vendors": result.get("vendors") or {}}
+        path = self.generation.supported_regions(zone_id)
+        result = self._call("GET", path).get("result")
+        if not isinstance(result, dict) or not isinstance(result.get("vendors"), dict):
+            raise UnexpectedAnswerError("GET", path, 200, "result should be {obtained_codes, vendors: {...}}, got %s" % _describe(result))
+        return {"obtained_codes": bool(result.get("obtained_codes")), "vendors": result["vendors"]}

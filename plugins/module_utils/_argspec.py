@@ -12,12 +12,20 @@ The options here are documented once, in the ``edgeops.cloudflare.common`` doc f
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import env_fallback
 
 DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_API_BASE_URL = "CLOUDFLARE_API_BASE_URL"
 API_GENERATIONS = ("v2", "v1")
 VENDORS = ("aws", "azure", "gcp", "oci")
+DEFAULT_MAX_RETRY_WAIT = 180.0
+_ZONE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+# A DNS name: dot-separated labels of letters, digits, hyphens and underscores (IDNs in A-label form).
+_ZONE_NAME = re.compile(r"^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+                        r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
 
 
 class ArgumentSpec:
@@ -55,6 +63,7 @@ def connection_argument_spec():
         "api_base_url": {"type": "str", "fallback": (env_fallback, [ENV_API_BASE_URL]), "default": DEFAULT_API_BASE_URL},
         "validate_certs": {"type": "bool", "default": True},
         "timeout": {"type": "float", "default": 30},
+        "max_retry_wait": {"type": "float", "default": DEFAULT_MAX_RETRY_WAIT},
         "api_generation": {"type": "str", "choices": list(API_GENERATIONS), "default": "v2"},
     })
 
@@ -87,3 +96,28 @@ def mapping_options():
 
 # vendor and region are needed unless the mapping is to be removed.
 MAPPING_REQUIRED_IF = [("state", "present", ("vendor", "region"))]
+
+
+def connection_problems(params):
+    """What is wrong with the shared options, one text per problem naming the option.
+
+    Checked before any request: a value the API would refuse, or that would send a
+    request somewhere unexpected (a zone_id with "/" or ".."), never reaches the wire.
+    """
+    problems = []
+    if params.get("timeout") is not None and not params["timeout"] > 0:
+        problems.append("timeout: must be greater than 0 seconds, got %s" % params["timeout"])
+    if params.get("max_retry_wait") is not None and not params["max_retry_wait"] >= 0:
+        problems.append("max_retry_wait: must be 0 or more seconds, got %s" % params["max_retry_wait"])
+    base_url = params.get("api_base_url")
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append("api_base_url: must be an http:// or https:// URL with a host, got %r" % base_url)
+    zone_id = params.get("zone_id")
+    if zone_id is not None and not _ZONE_ID.match(zone_id):
+        problems.append("zone_id: must be a zone id of 32 hex digits, got %r" % zone_id)
+    zone = params.get("zone")
+    if zone is not None and not _ZONE_NAME.match(zone.strip()):
+        problems.append("zone: must be a DNS name such as example.com, got %r" % zone)
+    return problems

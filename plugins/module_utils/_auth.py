@@ -16,14 +16,35 @@ token set in the play; within one source exactly one scheme must be complete.
 from __future__ import annotations
 
 import os
+import re
 
 ENV_API_TOKEN = "CLOUDFLARE_API_TOKEN"
 ENV_API_EMAIL = "CLOUDFLARE_EMAIL"
 ENV_API_KEY = "CLOUDFLARE_API_KEY"
 
 
+# What an HTTP header value may hold: visible ASCII and inner spaces (RFC 9110 field-value, no obs-text).
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$")
+
+
 class CredentialsError(ValueError):
     """No usable, unambiguous credentials."""
+
+
+def _clean(value, name):
+    """A credential without the whitespace a paste or a file adds around it; None when blank.
+
+    A value that still cannot travel in an HTTP header is refused without being shown.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if not _HEADER_SAFE.match(text):
+        raise CredentialsError("%s: contains a line break, control or non-ASCII character inside it, which an HTTP "
+                               "header cannot carry; the value is not shown" % name)
+    return text
 
 
 class Credentials:
@@ -55,6 +76,7 @@ class Credentials:
 
 def _from_source(token, email, key, source, token_name, email_name, key_name):
     """Credentials from one source, None when the source gives nothing at all."""
+    token, email, key = _clean(token, token_name), _clean(email, email_name), _clean(key, key_name)
     if not (token or email or key):
         return None
     if token and (email or key):
@@ -66,6 +88,12 @@ def _from_source(token, email, key, source, token_name, email_name, key_name):
         missing = key_name if email else email_name
         raise CredentialsError("%s: %s is missing; %s and %s must be given together" % (source, missing, email_name, key_name))
     return Credentials(email=email, key=key, source=source)
+
+
+def environment_secrets(environ=None):
+    """The secret values of the environment as they are, stray whitespace included, for no_log."""
+    environ = os.environ if environ is None else environ
+    return [environ[name] for name in (ENV_API_TOKEN, ENV_API_KEY) if environ.get(name)]
 
 
 def resolve_credentials(api_token=None, api_email=None, api_key=None, environ=None):

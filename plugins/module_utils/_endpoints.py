@@ -48,6 +48,8 @@ class Generation:
     ip_key_in_request = None
     ip_key_in_answer = None
     batch_write_method = None
+    # v2 creates and replaces with one idempotent PUT; v1 needs POST (create) or PATCH (upsert).
+    upsert_with_put = False
     paginated = False
 
     def collection(self, zone_id):
@@ -84,6 +86,7 @@ class V2(Generation):
     ip_key_in_request = "origin_ip"
     ip_key_in_answer = "origin_ip"
     batch_write_method = "PUT"
+    upsert_with_put = True
     paginated = True
 
 

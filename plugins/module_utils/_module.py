@@ -16,9 +16,18 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError, OriginCloudRegionsClient
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import DEFAULT_API_BASE_URL
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._auth import CredentialsError, resolve_credentials
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
+    CloudflareAPIError,
+    IncompleteListingError,
+    OriginCloudRegionsClient,
+    UnexpectedAnswerError,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import DEFAULT_API_BASE_URL, connection_problems
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._auth import (
+    CredentialsError,
+    environment_secrets,
+    resolve_credentials,
+)
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -28,6 +37,18 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import (
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
 
 COLLECTION_VERSION = "1.0.0"
+V1_END_OF_LIFE = "2026-10-01"
+# What a request can end in besides a good answer.
+REQUEST_FAILURES = (CloudflareAPIError, UnexpectedAnswerError, TransportError)
+
+
+def outcome_unknown(error):
+    """Whether a write that ended in ``error`` may still have been applied.
+
+    A 4xx answer is Cloudflare's "no"; anything else (a 5xx after retries, an unusable
+    answer, a lost connection) leaves the write's outcome open.
+    """
+    return not (isinstance(error, CloudflareAPIError) and 400 <= error.status < 500)
 
 
 class ModuleFailure(Exception):
@@ -39,9 +60,10 @@ class ModuleFailure(Exception):
         self.result = result
 
 
-def make_transport(headers, params):
+def make_transport(headers, params, secrets=()):
     """The seam unit tests replace (see tests/unit)."""
-    return HTTPTransport(headers, timeout=params["timeout"], validate_certs=params["validate_certs"])
+    return HTTPTransport(headers, timeout=params["timeout"], validate_certs=params["validate_certs"],
+                         max_retry_wait=params["max_retry_wait"], secrets=secrets)
 
 
 def build_client(module):
@@ -52,14 +74,20 @@ def build_client(module):
         credentials = resolve_credentials(params.get("api_token"), params.get("api_email"), params.get("api_key"))
     except CredentialsError as exc:
         module.fail_json(msg=str(exc))
-    # Secrets read from the environment are not options, so tell no_log about them too.
+    # Secrets read from the environment are not options, so tell no_log about them too,
+    # both as given (stray whitespace included) and as sent.
     module.no_log_values.update(credentials.secrets)
+    module.no_log_values.update(environment_secrets())
     headers = dict(credentials.headers())
     headers["User-Agent"] = "edgeops.cloudflare/%s" % COLLECTION_VERSION
     headers["Accept"] = "application/json"
     # An empty value (AWX injects "" for a blank credential field) means the default endpoint.
     base_url = params["api_base_url"] or DEFAULT_API_BASE_URL
-    return OriginCloudRegionsClient(make_transport(headers, params), base_url, params["api_generation"])
+    if params["api_generation"] == "v1":
+        module.warn("api_generation=v1 uses Cloudflare's deprecated /cache/origin_cloud_regions API, whose end of life "
+                    "was %s; it works only while the account still answers it. Move to api_generation=v2 (the default), "
+                    "which manages the same mappings." % V1_END_OF_LIFE)
+    return OriginCloudRegionsClient(make_transport(headers, params, credentials.secrets), base_url, params["api_generation"])
 
 
 def canonical_ip_option(value, option="origin_ip"):
@@ -72,7 +100,7 @@ def canonical_ip_option(value, option="origin_ip"):
 
 def resolve_zone(client, params):
     if params.get("zone_id"):
-        return params["zone_id"]
+        return params["zone_id"].lower()
     try:
         return client.resolve_zone_id(params["zone"])
     except ValueError as exc:
@@ -85,6 +113,9 @@ def run_module(module, logic, prepare=None):
     ``prepare(module) -> value`` checks the input before any request is sent; its value
     is handed to ``logic(module, client, zone_id, prepared) -> result dict``.
     """
+    problems = connection_problems(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
     try:
         prepared = prepare(module) if prepare else None
     except ModuleFailure as exc:
@@ -95,8 +126,10 @@ def run_module(module, logic, prepare=None):
         result = logic(module, client, zone_id, prepared)
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
-    except CloudflareAPIError as exc:
+    except (CloudflareAPIError, UnexpectedAnswerError) as exc:
         module.fail_json(msg=str(exc), api_error=exc.to_result())
+    except IncompleteListingError as exc:
+        module.fail_json(msg=str(exc))
     except TransportError as exc:
         module.fail_json(msg="Cannot reach the Cloudflare API: %s" % exc)
     finally:

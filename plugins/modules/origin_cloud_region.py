@@ -174,7 +174,13 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import
     region_problem,
     same_target,
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import ModuleFailure, canonical_ip_option, run_module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import (
+    REQUEST_FAILURES,
+    ModuleFailure,
+    canonical_ip_option,
+    outcome_unknown,
+    run_module,
+)
 
 
 def argument_spec():
@@ -193,15 +199,47 @@ def ensure_present(module, client, zone_id, origin_ip, current):
             raise ModuleFailure("origin_ip %s: %s" % (origin_ip, problem), origin_ip=origin_ip)
     if module.check_mode:
         return True, canonical_mapping(origin_ip, vendor, region)
-    return True, client.upsert_mapping(zone_id, origin_ip, vendor, region, exists=current is not None)
+    write = lambda: client.upsert_mapping(zone_id, origin_ip, vendor, region, exists=current is not None)  # noqa: E731
+    return True, checked_write(module, client, zone_id, origin_ip, write, lambda now: same_target(now, vendor, region))
 
 
 def ensure_absent(module, client, zone_id, origin_ip, current):
     if current is None:
         return False, None
     if not module.check_mode:
-        client.delete_mapping(zone_id, origin_ip)
+        # Gone already (a retried DELETE, someone else) is as good as deleted by us.
+        checked_write(module, client, zone_id, origin_ip, lambda: client.delete_mapping(zone_id, origin_ip), lambda now: now is None)
     return True, None
+
+
+def checked_write(module, client, zone_id, origin_ip, write, reached):
+    """Run one write; when its outcome is unclear, read the mapping back instead of guessing.
+
+    Returns what the write returned, or the mapping as read back when that shows the
+    wanted state; raises ModuleFailure saying what is known otherwise.
+    """
+    try:
+        return write()
+    except REQUEST_FAILURES as exc:
+        if not outcome_unknown(exc):
+            raise
+        error = exc
+    try:
+        now = client.get_mapping(zone_id, origin_ip)
+    except REQUEST_FAILURES as exc:
+        raise ModuleFailure("%s; reading the mapping back failed too (%s), so whether the write was applied is unknown. "
+                            "Running the task again converges." % (error, exc), origin_ip=origin_ip,
+                            **error_details(error)) from None
+    if reached(now):
+        module.warn("%s; reading the mapping back showed the change in place" % error)
+        return now
+    raise ModuleFailure("%s; the mapping was read back and the change is not in place (now: %s). Running the task again "
+                        "converges once the API accepts the write." % (error, diff_view(now) or "absent"),
+                        origin_ip=origin_ip, **error_details(error))
+
+
+def error_details(error):
+    return {"api_error": error.to_result()} if hasattr(error, "to_result") else {}
 
 
 def prepare(module):

@@ -20,6 +20,18 @@ description:
     items for one IP disagree, an IP, vendor or region is invalid (regions are checked against the
     zone's supported regions, fetched once), or the plan would exceed the zone's 3,500 mappings.
   - Mappings of the zone that are not listed are left alone unless O(purge=true).
+  - The zone's listing is checked page by page against the counts the API announces (C(result_info));
+    when pages are missing, empty, repeated or do not add up, the task fails before planning anything,
+    so a purge never deletes on a partial view.
+  - When a write request fails (an error answer, an unusable answer, a lost connection after retries),
+    or Cloudflare refuses items of a batch, the zone is read once more and every planned change is
+    checked against it, so that RV(created), RV(updated) and RV(deleted) list what is really in place.
+    A delete whose mapping is already gone has reached its goal. If every planned change is in place
+    the task succeeds with a warning; otherwise it fails, listing what was applied.
+  - The module lists, plans and writes without a lock. Changes someone else makes to the zone between
+    the listing and the writes are overwritten (listed mappings) or left in place (unlisted ones, or
+    deleted by O(purge) when they are not listed), and two runs that overlap can leave the union of both.
+    Run one job per zone at a time (in AWX, leave "concurrent jobs" off); a re-run converges.
   - The role C(edgeops.cloudflare.origin_cloud_regions) gathers mappings from inventory and applies
     them with this module, one task per zone.
 author:
@@ -69,8 +81,9 @@ options:
     default: false
   allow_purge_all:
     description:
-      - O(purge=true) with an empty O(mappings) list would delete every mapping of the zone.
-        That is refused unless this option says it is intended.
+      - O(purge=true) with no item of O(mappings) in state V(present) (an empty list, or only
+        V(state=absent) items) would delete every mapping of the zone. That is refused unless this
+        option says it is intended.
     type: bool
     default: false
   validate_region:
@@ -172,7 +185,7 @@ api_error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import IncompleteListingError, chunks
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
     MAPPING_REQUIRED_IF,
     ArgumentSpec,
@@ -186,8 +199,14 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import
     ip_sort_key,
     region_names,
     region_problem,
+    same_target,
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import ModuleFailure, run_module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import (
+    REQUEST_FAILURES,
+    ModuleFailure,
+    outcome_unknown,
+    run_module,
+)
 
 
 def argument_spec():
@@ -209,13 +228,16 @@ def argument_spec():
 def prepare(module):
     """Refuse bad or contradictory input before any request is sent."""
     params = module.params
-    if params["purge"] and not params["mappings"] and not params["allow_purge_all"]:
-        raise ModuleFailure("mappings: is empty and purge=true would delete every mapping of the zone; "
-                            "set allow_purge_all=true if that is intended")
     present, absent, problems = desired_state(params["mappings"])
     if problems:
         raise ModuleFailure("%d invalid item(s) in mappings, nothing was written: %s" % (len(problems), "; ".join(problems)),
                             problems=problems)
+    # What stays present decides, not the list's length: a list of only absent items
+    # would otherwise empty the zone.
+    if params["purge"] and not present and not params["allow_purge_all"]:
+        raise ModuleFailure("mappings: lists no mapping in state present (%d item(s), %d absent), so purge=true would "
+                            "delete every mapping of the zone; nothing was written. Set allow_purge_all=true if that is "
+                            "intended, or list the mappings to keep" % (len(params["mappings"]), len(absent)))
     return present, absent
 
 
@@ -251,27 +273,48 @@ def build_diff(plan):
 
 
 class Outcome:
-    """What actually happened, filled batch by batch so a failure can still report it."""
+    """What actually happened, filled request by request so that a failure can still report it.
+
+    ``done`` holds the IPs whose planned change is known to be in place: from the batch
+    answers, and after any failure from re-reading the zone (``verify``).
+    """
 
     def __init__(self, plan):
         self.plan = plan
-        self.written = set()
-        self.deleted = set()
-        self.failed = []
+        self.done = set()
+        self.failed = {}
+        self.error = None
+        self.verified = False
 
     def record(self, batch, action):
+        self.done.update(batch.succeeded)
         for item in batch.failed:
-            self.failed.append(dict(item, action=action))
-        target = self.deleted if action == "delete" else self.written
-        target.update(mapping["origin_ip"] for mapping in batch.succeeded)
+            self.failed[item["origin_ip"]] = dict(item, action=action)
+
+    def verify(self, zone):
+        """Settle every planned change against the zone as it is now (``{ip: mapping}``).
+
+        A delete whose IP is gone, or a write whose IP now has the wanted vendor and region,
+        reached the wanted state whatever an answer said: a retried DELETE that found
+        nothing, a lost answer, someone else's identical change.
+        """
+        plan = self.plan
+        self.done = set(m["origin_ip"] for m in plan.delete if m["origin_ip"] not in zone)
+        self.done.update(m["origin_ip"] for m in plan.writes if same_target(zone.get(m["origin_ip"]), m["vendor"], m["region"]))
+        self.failed = dict((ip, item) for ip, item in self.failed.items() if ip not in self.done)
+        self.verified = True
+
+    @property
+    def pending(self):
+        """Planned changes not known to be in place."""
+        return [m["origin_ip"] for m in self.plan.delete + self.plan.writes if m["origin_ip"] not in self.done]
 
     def result(self, check_mode):
         plan = self.plan
-        done_written = (lambda ip: True) if check_mode else self.written.__contains__
-        done_deleted = (lambda ip: True) if check_mode else self.deleted.__contains__
-        created = [ip for ip in ips(plan.create) if done_written(ip)]
-        updated = [ip for ip in ips(plan.update) if done_written(ip)]
-        deleted = [ip for ip in ips(plan.delete) if done_deleted(ip)]
+        done = (lambda ip: True) if check_mode else self.done.__contains__
+        created = [ip for ip in ips(plan.create) if done(ip)]
+        updated = [ip for ip in ips(plan.update) if done(ip)]
+        deleted = [ip for ip in ips(plan.delete) if done(ip)]
         unchanged = ips(plan.unchanged)
         result = {
             "changed": bool(created or updated or deleted),
@@ -284,7 +327,7 @@ class Outcome:
         }
         if self.failed:
             # Not "failed": fail_json sets that key to true and would drop the list.
-            result["failed_items"] = sorted(self.failed, key=lambda item: ip_sort_key(item["origin_ip"]))
+            result["failed_items"] = sorted(self.failed.values(), key=lambda item: ip_sort_key(item["origin_ip"]))
         return result
 
 
@@ -296,36 +339,62 @@ def apply(module, client, zone_id, wanted):
     outcome = Outcome(plan)
     if not module.check_mode:
         write_plan(client, zone_id, plan, outcome)
+        if outcome.failed or (outcome.error is not None and outcome_unknown(outcome.error)):
+            settle(module, client, zone_id, outcome)
     result = outcome.result(module.check_mode)
     if module._diff:
         result["diff"] = build_diff(plan)
-    if outcome.failed:
-        details = "; ".join("%s (%s): %s" % (item["origin_ip"], item["action"], item["error"]) for item in result["failed_items"])
-        raise ModuleFailure("Cloudflare refused %d of %d mapping change(s): %s"
-                            % (len(outcome.failed), len(plan.writes) + len(plan.delete), details), **result)
+    report_failures(outcome, result)
     return result
 
 
-def run_batch(outcome, action, send):
-    """Send one batch operation and record its answers, also those before a request failed."""
-    try:
-        outcome.record(send(), action)
-    except CloudflareAPIError as exc:
-        if exc.partial is not None:
-            outcome.record(exc.partial, action)
-        raise
-
-
 def write_plan(client, zone_id, plan, outcome):
-    """Deletes first, so that a zone near its limit has room for the new mappings."""
+    """Deletes first, so that a zone near its limit has room for the new mappings.
+
+    Stops at the first request that fails, keeping in ``outcome`` what the answers so far applied.
+    """
     try:
-        if plan.delete:
-            run_batch(outcome, "delete", lambda: client.batch_delete(zone_id, [m["origin_ip"] for m in plan.delete]))
-        if plan.writes:
-            run_batch(outcome, "upsert", lambda: client.batch_upsert(zone_id, plan.writes))
-    except CloudflareAPIError as exc:
-        raise ModuleFailure("%s (changes applied before the error are listed in created/updated/deleted)" % exc,
-                            api_error=exc.to_result(), **outcome.result(check_mode=False)) from None
+        for chunk in chunks([m["origin_ip"] for m in plan.delete]):
+            outcome.record(client.batch_delete(zone_id, chunk), "delete")
+        for chunk in chunks(plan.writes):
+            outcome.record(client.batch_upsert(zone_id, chunk), "upsert")
+    except REQUEST_FAILURES as exc:
+        outcome.error = exc
+
+
+def settle(module, client, zone_id, outcome):
+    """After a failed request or refused items, read the zone again to learn what is in place."""
+    try:
+        zone = dict((mapping["origin_ip"], mapping) for mapping in client.list_mappings(zone_id))
+    except REQUEST_FAILURES + (IncompleteListingError,) as exc:
+        # Keep what the answers said; the failure message says the rest is unknown.
+        module.warn("could not re-read the zone to check the outcome of the writes: %s" % exc)
+        return
+    outcome.verify(zone)
+    if outcome.error is not None and not outcome.pending:
+        module.warn("%s; re-reading the zone showed every planned change in place" % outcome.error)
+        outcome.error = None
+
+
+def report_failures(outcome, result):
+    planned = len(outcome.plan.writes) + len(outcome.plan.delete)
+    if outcome.error is not None:
+        pending = outcome.pending
+        if outcome.verified:
+            checked = ("after re-reading the zone, %d of %d planned change(s) are in place (listed in created/updated/deleted), "
+                       "%d are not" % (planned - len(pending), planned, len(pending)))
+        elif outcome_unknown(outcome.error):
+            checked = ("%d of %d planned change(s) were confirmed by the API (listed in created/updated/deleted); the outcome "
+                       "of the others is unknown" % (len(outcome.done), planned))
+        else:
+            checked = ("%d of %d planned change(s) were applied before it (listed in created/updated/deleted); the others "
+                       "were refused or not sent" % (len(outcome.done), planned))
+        api_error = outcome.error.to_result() if hasattr(outcome.error, "to_result") else None
+        raise ModuleFailure("%s; %s. Running the task again converges." % (outcome.error, checked),
+                            **dict(result, **({"api_error": api_error} if api_error else {})))
+    if outcome.failed:
+        details = "; ".join("%s (%s): %s" % (item["origin_ip"], item["action"], item["error"]) for item in result["failed_items"])
+        raise ModuleFailure("Cloudflare refused %d of %d mapping change(s): %s" % (len(outcome.failed), planned, details), **result)
 
 
 def main():

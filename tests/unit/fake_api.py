@@ -135,8 +135,8 @@ class FakeTransport:
 
     # -- the seam ---------------------------------------------------------------
 
-    def make_transport(self, headers, params):
-        """Replaces ``_module.make_transport(headers, params)``."""
+    def make_transport(self, headers, params, secrets=()):
+        """Replaces ``_module.make_transport(headers, params, secrets)``."""
         if self.built_with is not None:
             self._fail("make_transport was called twice")
         self.built_with = (dict(headers), dict(params))
