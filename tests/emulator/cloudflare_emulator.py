@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import collections
 import http.server
-import importlib.util
-import ipaddress
 import json
 import math
 import os
@@ -46,7 +44,6 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_REGIONS_FILE = os.path.join(HERE, "supported_regions.json")
-IP_MODULE_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "plugins", "module_utils", "_ip.py"))
 
 API_PREFIX = "/client/v4"
 ADMIN_PREFIX = "/__emulator__"
@@ -64,23 +61,137 @@ MAPPING_PAGING = (20, 1, 100)
 ZONE_PAGING = (20, 5, 50)
 
 
-def _load_ip_module(path=IP_MODULE_PATH):
-    """Load the collection's own IP normalizer by file path.
+# --------------------------------------------------------------------------- IP text (the emulator's own parser)
+#
+# Written from RFC 4291 section 2.2 (what may be read) and RFC 5952 sections 4 and 5 (what is
+# written), on purpose WITHOUT the ``ipaddress`` module and without the collection's
+# plugins/module_utils/_ip.py: the emulator plays the server, and a server that shares the
+# client's normalizer cannot catch the client's normalization bugs (decision 52).
 
-    Loading the very file the modules use (instead of a copy) guarantees that the
-    emulator and the collection agree on every canonical spelling.
+class InvalidIPError(ValueError):
+    """The value is not one plain IPv4 or IPv6 address in text form."""
+
+
+_DECIMAL_DIGITS = frozenset("0123456789")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_IP_CHARACTERS = _HEX_DIGITS | frozenset(":.")
+_IPV4_MAPPED_PREFIX = 0xFFFF  # ::ffff:0:0/96 is the address shifted right by 32 bits
+
+
+def _parse_ipv4(text):
+    """Dotted quad -> 32-bit int: exactly 4 decimal parts, 0-255, no leading zeros."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise InvalidIPError("%r: an IPv4 address has exactly 4 dot-separated parts" % text)
+    value = 0
+    for part in parts:
+        if not part or not _DECIMAL_DIGITS.issuperset(part):
+            raise InvalidIPError("%r: IPv4 parts are decimal numbers" % text)
+        if len(part) > 1 and part[0] == "0":
+            raise InvalidIPError("%r: leading zeros are ambiguous (octal?) and refused" % text)
+        if len(part) > 3 or int(part) > 255:
+            raise InvalidIPError("%r: IPv4 parts are at most 255" % text)
+        value = (value << 8) | int(part)
+    return value
+
+
+def _parse_groups(texts, where):
+    groups = []
+    for text in texts:
+        if not text:
+            raise InvalidIPError("%r: empty group (a lone ':' or more than two ':' in a row)" % where)
+        if len(text) > 4 or not _HEX_DIGITS.issuperset(text):
+            raise InvalidIPError("%r: a group is 1 to 4 hex digits" % where)
+        groups.append(int(text, 16))
+    return groups
+
+
+def _parse_ipv6(text):
+    """RFC 4291 2.2 text form -> 128-bit int: 8 groups, at most one '::', dotted IPv4 only as the last 32 bits."""
+    hex_part, tail = text, []
+    if "." in text:
+        last = text.rsplit(":", 1)[-1]
+        if "." not in last:
+            raise InvalidIPError("%r: a dotted IPv4 part may only stand in the last 32 bits" % text)
+        ipv4 = _parse_ipv4(last)
+        tail = [ipv4 >> 16, ipv4 & 0xFFFF]
+        hex_part = text[:-len(last)]
+        if not hex_part.endswith("::"):
+            hex_part = hex_part[:-1]  # the ':' that separates the groups from the dotted part
+    if hex_part.count("::") > 1:
+        raise InvalidIPError("%r: '::' may appear only once" % text)
+    if "::" in hex_part:
+        left, right = hex_part.split("::")
+        head = _parse_groups(left.split(":") if left else [], text)
+        rest = _parse_groups(right.split(":") if right else [], text) + tail
+        if len(head) + len(rest) > 7:
+            raise InvalidIPError("%r: '::' must stand for at least one group of zeros" % text)
+        groups = head + [0] * (8 - len(head) - len(rest)) + rest
+    else:
+        groups = _parse_groups(hex_part.split(":") if hex_part else [], text) + tail
+        if len(groups) != 8:
+            raise InvalidIPError("%r: an IPv6 address without '::' has exactly 8 groups" % text)
+    value = 0
+    for group in groups:
+        value = (value << 16) | group
+    return value
+
+
+def parse_ip(value):
+    """Return ``(4, int)`` or ``(6, int)`` for one IP address in text form, else raise InvalidIPError.
+
+    Refused: non-strings, the empty string, CIDR prefixes, zone ids, host names, and any
+    character that cannot be part of an address, surrounding whitespace included (D52).
     """
-    spec = importlib.util.spec_from_file_location("_edgeops_cloudflare_emulator_ip", path)
-    if spec is None or spec.loader is None:
-        raise ImportError("cannot load the IP normalizer from %s" % path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if not isinstance(value, str):
+        raise InvalidIPError("a value of type %s is not an IP address" % type(value).__name__)
+    if not value:
+        raise InvalidIPError("the IP address is empty")
+    if "/" in value:
+        raise InvalidIPError("%r is a network (CIDR prefix), not one address" % value)
+    if "%" in value:
+        raise InvalidIPError("%r carries a zone id" % value)
+    if not _IP_CHARACTERS.issuperset(value):
+        raise InvalidIPError("%r is not an IP address (host names and whitespace are refused)" % value)
+    if ":" in value:
+        return 6, _parse_ipv6(value)
+    return 4, _parse_ipv4(value)
 
 
-_IP = _load_ip_module()
-normalize_ip = _IP.normalize_ip
-InvalidIPError = _IP.InvalidIPError
+def format_ipv4(value):
+    """32-bit int -> dotted quad."""
+    return "%d.%d.%d.%d" % (value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
+
+
+def format_ipv6(value):
+    """128-bit int -> RFC 5952 text.
+
+    Section 4: lower-case hex, no leading zeros, '::' for the longest run of two or more
+    zero groups (the first such run on a tie), never for a single zero group.  Section 5:
+    IPv4-mapped addresses (::ffff:0:0/96) in mixed notation, ``::ffff:192.0.2.1``.  Other
+    prefixes that embed IPv4 (deprecated IPv4-compatible ::/96, 64:ff9b::/96, ...) stay hex.
+    """
+    if value >> 32 == _IPV4_MAPPED_PREFIX:
+        return "::ffff:" + format_ipv4(value & 0xFFFFFFFF)
+    groups = [(value >> shift) & 0xFFFF for shift in range(112, -16, -16)]
+    best_start, best_length, index = 0, 0, 0
+    while index < 8:
+        end = index
+        while end < 8 and groups[end] == 0:
+            end += 1
+        if end - index > best_length:
+            best_start, best_length = index, end - index
+        index = max(end, index + 1)
+    texts = ["%x" % group for group in groups]
+    if best_length < 2:
+        return ":".join(texts)
+    return ":".join(texts[:best_start]) + "::" + ":".join(texts[best_start + best_length:])
+
+
+def normalize_ip(value):
+    """The canonical text of one address: dotted quad for IPv4, RFC 5952 for IPv6 (IPv4-mapped stays IPv6)."""
+    version, number = parse_ip(value)
+    return format_ipv4(number) if version == 4 else format_ipv6(number)
 
 
 # --------------------------------------------------------------------------- errors
@@ -152,8 +263,7 @@ def rfc3339(epoch):
 
 def ip_sort_key(canonical_ip):
     """Numeric order with every IPv4 address before every IPv6 address."""
-    address = ipaddress.ip_address(canonical_ip)
-    return (address.version, int(address))
+    return parse_ip(canonical_ip)
 
 
 def parse_rate_limit(text):
@@ -174,13 +284,15 @@ def parse_zone(text):
 
 def is_loopback(host):
     """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback."""
+    if host == "localhost":
+        return True
     try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return host == "localhost"
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+        version, value = parse_ip(host.split("%", 1)[0])
+    except InvalidIPError:
+        return False
+    if version == 6 and value >> 32 == _IPV4_MAPPED_PREFIX:
+        version, value = 4, value & 0xFFFFFFFF
+    return value >> 24 == 127 if version == 4 else value == 1
 
 
 # --------------------------------------------------------------------------- region catalogue
