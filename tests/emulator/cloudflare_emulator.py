@@ -876,6 +876,304 @@ class FaultInjector:
         return None
 
 
+# --------------------------------------------------------------------------- deterministic fault rules
+
+FAULT_METHODS = ("GET", "PUT", "DELETE", "PATCH", "POST")
+FAULT_ROUTES = ("list", "item", "batch", "supported_regions", "zones", "collection")
+FAULT_ACTIONS = ("status", "drop", "drop_after_apply", "delay", "delay_after_apply", "body",
+                 "empty_page", "repeat_page", "ignore_paging", "result_info")
+# Actions that run the normal pipeline (random faults, rate limit, auth, handler) and then shape the answer.
+APPLYING_ACTIONS = frozenset(("drop_after_apply", "delay_after_apply", "body", "empty_page", "repeat_page",
+                              "ignore_paging", "result_info"))
+# Actions that only make sense on a paged mapping list (v2 GET of the collection).
+PAGING_ACTIONS = frozenset(("empty_page", "repeat_page", "ignore_paging", "result_info"))
+BODY_KINDS = ("result_empty_object", "result_empty_list", "result_null", "truncated_json", "html", "not_envelope", "raw")
+RESULT_INFO_FIELDS = ("page", "per_page", "count", "total_count", "total_pages")
+_RULE_COMMON_FIELDS = ("method", "route", "page", "after", "times", "action")
+_RULE_ACTION_FIELDS = {
+    "status": ("status", "code", "message", "retry_after", "headers"),
+    "drop": (),
+    "drop_after_apply": (),
+    "delay": ("seconds",),
+    "delay_after_apply": ("seconds",),
+    "body": ("body", "status", "raw", "content_type", "headers"),
+    "empty_page": (),
+    "repeat_page": (),
+    "ignore_paging": (),
+    "result_info": ("result_info",),
+}
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FRAMING_HEADERS = frozenset(("content-length", "transfer-encoding", "connection"))
+_DEFAULT_FAULT_MESSAGES = {429: MSG_RATE_LIMITED, 500: "Internal error.", 503: "Service temporarily unavailable."}
+_HTML_PAGE = ("<!DOCTYPE html>\n<html><head><title>%(status)d %(reason)s</title></head>\n"
+              "<body><h1>%(status)d %(reason)s</h1>\n<p>An HTML error page instead of the API answer "
+              "(emulator fault rule, body \"html\").</p></body></html>\n")
+
+
+class RawBody:
+    """An answer body that is not a JSON envelope: bytes sent as they are, with their Content-Type."""
+
+    def __init__(self, data, content_type):
+        self.data = data
+        self.content_type = content_type
+
+
+def json_bytes(payload):
+    """The compact JSON encoding every answer uses."""
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _http_reason(status):
+    return http.server.BaseHTTPRequestHandler.responses.get(status, ("Error",))[0]
+
+
+def _check_status(value, where):
+    if not _is_int(value) or not 200 <= value <= 599 or value in (204, 304):
+        raise ValueError("%s.status: must be an integer HTTP status from 200 to 599 (not 204 or 304), got %s"
+                         % (where, json.dumps(value)))
+    return value
+
+
+def _check_headers(value, where):
+    if not isinstance(value, dict):
+        raise ValueError("%s.headers: must be an object of header name -> string value" % where)
+    for name, text in value.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError("%s.headers: %s is not a valid header name" % (where, json.dumps(name)))
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError("%s.headers.%s: set by the emulator (message framing), cannot be overridden" % (where, name))
+        if not isinstance(text, str) or "\r" in text or "\n" in text:
+            raise ValueError("%s.headers.%s: must be a string without line breaks" % (where, name))
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError("%s.headers.%s: must be latin-1 text" % (where, name)) from None
+    return dict(value)
+
+
+def _check_seconds(value, where):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise ValueError("%s.seconds: required, a number of seconds >= 0, got %s" % (where, json.dumps(value)))
+    return float(value)
+
+
+class FaultRule:
+    """One validated rule (see docs/emulator.md, "Deterministic fault rules").
+
+    ``spec`` is the object exactly as given (echoed by ``faults()``); the attributes hold
+    the parsed values with defaults.  ``passed`` counts requests let through by ``after``,
+    ``hits`` the requests acted on.  Both change only under FaultRules.lock.
+    """
+
+    def __init__(self, spec, where="rule"):
+        if not isinstance(spec, dict):
+            raise ValueError("%s: must be a JSON object with at least \"action\"" % where)
+        action = spec.get("action")
+        if action not in FAULT_ACTIONS:
+            raise ValueError("%s.action: required, one of %s; got %s" % (where, ", ".join(FAULT_ACTIONS), json.dumps(action)))
+        allowed = _RULE_COMMON_FIELDS + _RULE_ACTION_FIELDS[action]
+        for field in spec:
+            if field not in allowed:
+                raise ValueError("%s.%s: unknown field for action %s (allowed: %s)" % (where, field, json.dumps(action), ", ".join(allowed)))
+        self.spec = json.loads(json.dumps(spec))
+        self.action = action
+        self.method = spec.get("method")
+        if self.method is not None and self.method not in FAULT_METHODS:
+            raise ValueError("%s.method: must be one of %s, got %s" % (where, ", ".join(FAULT_METHODS), json.dumps(self.method)))
+        self.route = spec.get("route")
+        if self.route is not None and self.route not in FAULT_ROUTES:
+            raise ValueError("%s.route: must be one of %s, got %s" % (where, ", ".join(FAULT_ROUTES), json.dumps(self.route)))
+        self.page = spec.get("page")
+        if self.page is not None:
+            if not _is_int(self.page) or self.page < 1:
+                raise ValueError("%s.page: must be an integer >= 1, got %s" % (where, json.dumps(self.page)))
+            if self.route not in (None, "list"):
+                raise ValueError("%s.page: matches list requests only, but route is %s" % (where, json.dumps(self.route)))
+        if action in PAGING_ACTIONS:
+            if self.route not in (None, "list"):
+                raise ValueError("%s.route: action %s acts on list requests only, got %s" % (where, json.dumps(action), json.dumps(self.route)))
+            if self.method not in (None, "GET"):
+                raise ValueError("%s.method: action %s acts on GET list requests only, got %s" % (where, json.dumps(action), json.dumps(self.method)))
+        self.after = spec.get("after", 0)
+        if not _is_int(self.after) or self.after < 0:
+            raise ValueError("%s.after: must be an integer >= 0, got %s" % (where, json.dumps(self.after)))
+        self.times = spec.get("times", 1)
+        if self.times is not None and (not _is_int(self.times) or self.times < 1):
+            raise ValueError("%s.times: must be an integer >= 1 or null (forever), got %s" % (where, json.dumps(self.times)))
+        self.headers = _check_headers(spec["headers"], where) if "headers" in spec else {}
+        self.seconds = _check_seconds(spec.get("seconds"), where) if action in ("delay", "delay_after_apply") else 0.0
+        if action == "status":
+            self._parse_status(spec, where)
+        elif action == "body":
+            self._parse_body(spec, where)
+        elif action == "result_info":
+            overrides = spec.get("result_info")
+            if not isinstance(overrides, dict):
+                raise ValueError("%s.result_info: required, an object overriding some of %s" % (where, ", ".join(RESULT_INFO_FIELDS)))
+            for field in overrides:
+                if field not in RESULT_INFO_FIELDS:
+                    raise ValueError("%s.result_info.%s: not a result_info field (%s)" % (where, field, ", ".join(RESULT_INFO_FIELDS)))
+            self.result_info = dict(overrides)
+        self.passed = 0
+        self.hits = 0
+
+    def _parse_status(self, spec, where):
+        self.status = _check_status(spec.get("status", 503), where)
+        self.code = spec.get("code", Code.RATE_LIMITED if self.status == 429 else Code.INTERNAL)
+        if not _is_int(self.code):
+            raise ValueError("%s.code: must be an integer envelope error code, got %s" % (where, json.dumps(self.code)))
+        self.message = spec.get("message", _DEFAULT_FAULT_MESSAGES.get(self.status, _http_reason(self.status) + "."))
+        if not isinstance(self.message, str):
+            raise ValueError("%s.message: must be a string" % where)
+        if "retry_after" in spec:
+            retry_after = spec["retry_after"]
+            if not isinstance(retry_after, str):
+                raise ValueError("%s.retry_after: must be a string, sent verbatim as Retry-After (e.g. \"2\"), got %s"
+                                 % (where, json.dumps(retry_after)))
+            self.headers = _check_headers(dict(self.headers, **{"Retry-After": retry_after}), where)
+
+    def _parse_body(self, spec, where):
+        self.body = spec.get("body")
+        if self.body not in BODY_KINDS:
+            raise ValueError("%s.body: required, one of %s; got %s" % (where, ", ".join(BODY_KINDS), json.dumps(self.body)))
+        self.status = _check_status(spec.get("status", 200), where)
+        if self.body == "raw":
+            if not isinstance(spec.get("raw"), str):
+                raise ValueError("%s.raw: required with body \"raw\", a string" % where)
+            self.content_type = spec.get("content_type", "text/plain")
+            if not isinstance(self.content_type, str) or "\r" in self.content_type or "\n" in self.content_type:
+                raise ValueError("%s.content_type: must be a string without line breaks" % where)
+        else:
+            for field in ("raw", "content_type"):
+                if field in spec:
+                    raise ValueError("%s.%s: only with body \"raw\"" % (where, field))
+
+    # -- matching
+    def used_up(self):
+        """True once the rule acted ``times`` times."""
+        return self.times is not None and self.hits >= self.times
+
+    def matches(self, facts):
+        """Do the match fields (and the implicit ones of paging actions) fit this request?"""
+        if self.method is not None and facts.method != self.method:
+            return False
+        if self.route is not None and facts.route != self.route:
+            return False
+        if self.page is not None and (facts.route != "list" or facts.page != self.page):
+            return False
+        if self.action in PAGING_ACTIONS and not facts.paged_list:
+            return False
+        if self.action == "repeat_page" and not (facts.page or 0) >= 2:
+            return False
+        return True
+
+    def describe(self):
+        """The rule as given plus ``hits`` and ``remaining`` (null for a rule without end)."""
+        return dict(self.spec, hits=self.hits, remaining=None if self.times is None else self.times - self.hits)
+
+    # -- answers
+    def status_answer(self):
+        """(status, envelope, headers) of a ``status`` rule."""
+        return self.status, envelope_error(self.code, self.message), dict(self.headers)
+
+    def body_answer(self, real_payload):
+        """(status, RawBody, headers) of a ``body`` rule, given the answer the pipeline produced."""
+        ok_envelope = {"success": True, "errors": [], "messages": []}
+        if self.body == "raw":
+            return self.status, RawBody(self.spec["raw"].encode("utf-8"), self.content_type), dict(self.headers)
+        if self.body == "html":
+            page = _HTML_PAGE % {"status": self.status, "reason": _http_reason(self.status)}
+            return self.status, RawBody(page.encode("utf-8"), "text/html"), dict(self.headers)
+        if self.body == "truncated_json":
+            real = real_payload.data if isinstance(real_payload, RawBody) else json_bytes(real_payload)
+            return self.status, RawBody(real[:len(real) // 2], "application/json"), dict(self.headers)
+        if self.body == "not_envelope":
+            document = {"error": "upstream answered with a document that is not an API envelope", "emulator_fault": "not_envelope"}
+        else:
+            result = {"result_empty_object": {}, "result_empty_list": [], "result_null": None}[self.body]
+            document = dict(ok_envelope, result=result)
+        return self.status, RawBody(json_bytes(document), "application/json"), dict(self.headers)
+
+
+class RequestFacts:
+    """What a rule can match on: method, route kind, list page, and whether the answer is a paged mapping list."""
+
+    def __init__(self, method, template, query):
+        self.method = method
+        self.route = route_kind(method, template)
+        self.paged_list = method == "GET" and template == V2_BASE
+        self.page = None
+        if self.route == "list":
+            values = query.get("page")
+            text = values[-1] if values else "1"
+            self.page = int(text) if re.fullmatch(r"[0-9]+", text) else None
+
+
+def route_kind(method, template):
+    """The rule ``route`` of a matched path template (None for a path that matches no route)."""
+    if template is None:
+        return None
+    if template.startswith("/zones/{zone_id}/"):
+        if template.endswith("/batch"):
+            return "batch"
+        if template.endswith("/supported_regions"):
+            return "supported_regions"
+        if template.endswith("/{origin_ip}"):
+            return "item"
+        return "list" if method == "GET" else "collection"
+    return "zones"
+
+
+class FaultRules:
+    """The ordered rule queue.  The first rule that matches and is not used up takes the request."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._rules = []
+
+    @staticmethod
+    def parse(rules, prefix="rules"):
+        """Validate a list of rule objects; raise ValueError naming the first bad field."""
+        if not isinstance(rules, list):
+            raise ValueError("%s: must be a list of rule objects" % prefix)
+        return [FaultRule(rule, "%s[%d]" % (prefix, index)) for index, rule in enumerate(rules)]
+
+    def add(self, rules):
+        """Append already-validated FaultRule objects; return how many rules the queue now holds."""
+        with self.lock:
+            self._rules.extend(rules)
+            return len(self._rules)
+
+    def clear(self):
+        """Remove every rule; return how many there were."""
+        with self.lock:
+            count = len(self._rules)
+            self._rules = []
+            return count
+
+    def describe(self):
+        """Every rule, used up or not, in order."""
+        with self.lock:
+            return [rule.describe() for rule in self._rules]
+
+    def take(self, facts):
+        """The rule that acts on this request, or None (no rule matched, or the matching one let it pass)."""
+        with self.lock:
+            for rule in self._rules:
+                if rule.used_up() or not rule.matches(facts):
+                    continue
+                if rule.passed < rule.after:
+                    rule.passed += 1
+                    return None
+                rule.hits += 1
+                return rule
+            return None
+
+
 class RateLimiter:
     """Sliding-window limit: at most ``limit`` admitted requests in any ``window`` seconds."""
 
@@ -921,22 +1219,29 @@ class Stats:
             self.writes = 0
             self.rate_limited = 0
             self.connections = 0
-            self.faults = collections.Counter({"dropped": 0, "500": 0, "503": 0})
+            # Random faults count as "dropped", "500", "503"; fault rules under their action name.
+            self.faults = collections.Counter(dict.fromkeys(("dropped", "500", "503") + FAULT_ACTIONS, 0))
             self.log = collections.deque(maxlen=REQUEST_LOG_SIZE)
 
-    def record(self, method, path, template, status, started):
-        """Count one API request; status None means the connection was dropped."""
+    def record(self, method, path, template, status, started, applied_status=None, fault=None):
+        """Count one API request.
+
+        ``status`` is what was sent (None: the connection was dropped); ``applied_status``
+        is what the normal pipeline answered when a fault rule then changed or dropped the
+        answer (a write it applied counts in ``writes``); ``fault`` is the rule's action.
+        """
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         with self.lock:
             self.requests += 1
             self.by_method[method] += 1
             self.by_route["%s %s" % (method, template or "<unmatched>")] += 1
             self.by_status[str(status) if status else "dropped"] += 1
-            if status == 200 and method in WRITE_METHODS:
+            if applied_status == 200 and method in WRITE_METHODS:
                 self.writes += 1
             if status == 429:
                 self.rate_limited += 1
-            self.log.append({"method": method, "path": path, "route": template, "status": status, "ms": elapsed_ms})
+            self.log.append({"method": method, "path": path, "route": template, "status": status, "ms": elapsed_ms,
+                             "fault": fault})
 
     def count_connection(self):
         """Count one accepted TCP connection (keep-alive reuse shows as few connections, many requests)."""
@@ -944,7 +1249,7 @@ class Stats:
             self.connections += 1
 
     def count_fault(self, kind):
-        """Count one injected fault ('dropped', '500' or '503')."""
+        """Count one injected fault: 'dropped', '500', '503' (random) or a rule's action name."""
         with self.lock:
             self.faults[kind] += 1
 
@@ -996,9 +1301,14 @@ class App:
         self.store = store
         self.catalog = catalog
         self.faults = faults
+        self.rules = FaultRules()
         self.limiter = limiter
         self.router = Router()
         self.stats = Stats()
+        # Every sleep of the emulator (fault rules, --delay) goes through ``sleep``: stop() cuts
+        # it short, and white-box tests replace it to observe or hold a delay without a clock.
+        self.stopping = threading.Event()
+        self.sleep = self.stopping.wait
 
     def zone_object(self, zone_id):
         """A Cloudflare zone object for a configured zone id."""
@@ -1021,18 +1331,45 @@ class App:
         return [self.zone_object(zone_id) for _name, zone_id in sorted(self.zones.items())]
 
     def dispatch(self, method, path, query, headers, body):
-        """Answer one API request: (status, envelope, extra_headers), or None to drop the connection.
+        """Answer one API request: (status, payload, extra_headers), or None to drop the connection.
 
-        ``path`` is relative to /client/v4 and still percent-encoded; ``query`` is the raw query string.
+        ``path`` is relative to /client/v4 and still percent-encoded; ``query`` is the raw query
+        string.  ``payload`` is an envelope dict, or a RawBody when a fault rule replaced it.
+        Fault rules come first (decision 8); see docs/emulator.md, "Deterministic fault rules".
         """
         started = time.perf_counter()
         route = self.router.match(method, path)
-        status, payload, extra = self._answer(method, path, query, headers, body, route)
-        self.stats.record(method, API_PREFIX + path, route[0], status, started)
-        return None if status is None else (status, payload, extra)
+        parsed_query = urllib.parse.parse_qs(query, keep_blank_values=True)
+        rule = self.rules.take(RequestFacts(method, route[0], parsed_query))
+        action = rule.action if rule else None
+        if rule:
+            self.stats.count_fault(action)
+        if action in ("drop", "status"):
+            # Not applied: no random fault draw, no rate-limit slot, no auth.
+            answer = rule.status_answer() if action == "status" else (None, None, None)
+            self.stats.record(method, API_PREFIX + path, route[0], answer[0], started, fault=action)
+            return None if answer[0] is None else answer
+        if action == "delay":
+            self.sleep(rule.seconds)
+        status, payload, extra = self._answer(method, path, parsed_query, headers, body, route, rule)
+        applied_status = status  # what the normal pipeline answered: a 200 write was applied
+        if action == "drop_after_apply":
+            status = None
+        elif action == "body" and status is not None:
+            status, payload, extra = rule.body_answer(payload)
+        self.stats.record(method, API_PREFIX + path, route[0], status, started, applied_status=applied_status, fault=action)
+        if status is None:
+            return None
+        if action == "delay_after_apply":
+            self.sleep(rule.seconds)
+        return status, payload, extra
 
-    def _answer(self, method, path, query, headers, body, route):
-        """The request pipeline: fault, rate limit, auth, route, zone, handler (decision 8)."""
+    def _answer(self, method, path, query, headers, body, route, rule=None):
+        """The request pipeline: random fault, rate limit, auth, route, zone, handler (decision 8).
+
+        ``rule`` is the fault rule acting on the request, if any: paging actions reshape the
+        handler's list answer here, where the handler can be asked for another page.
+        """
         template, handler, shape, params, allowed = route
         fault = self.faults.decide()
         if fault == "drop":
@@ -1051,7 +1388,10 @@ class App:
                 self._raise_no_route(template, allowed)
             if "zone_id" in params and params["zone_id"] not in self.zones.values():
                 raise ApiError(404, Code.UNKNOWN_ZONE, "Could not route to %s, perhaps your object identifier is invalid?" % path)
-            reply = handler(Call(method, path, urllib.parse.parse_qs(query, keep_blank_values=True), body, params, self), shape)
+            call = Call(method, path, query, body, params, self)
+            reply = handler(call, shape)
+            if rule is not None and rule.action in PAGING_ACTIONS:
+                reply = self._misbehave(rule, call, handler, shape, reply)
             return 200, envelope_ok(reply), {}
         except ApiError as exc:
             return exc.status, envelope_error(exc.code, exc.message), exc.headers
@@ -1059,6 +1399,25 @@ class App:
             # An emulator bug (or a failed state-file write) must still answer like Cloudflare, not cut the connection.
             traceback.print_exc()
             return 500, envelope_error(Code.INTERNAL, "Internal error (emulator: %s)." % type(exc).__name__), {}
+
+    @staticmethod
+    def _misbehave(rule, call, handler, shape, reply):
+        """Reshape a paged list answer as a paging fault rule says (real data, wrong paging)."""
+        info = dict(reply.result_info)
+
+        def page_of(number):
+            query = dict(call.query, page=[str(number)])
+            return handler(Call(call.method, call.path, query, call.body, call.params, call.app), shape)
+
+        if rule.action == "empty_page":
+            return Reply([], dict(info, count=0))
+        if rule.action == "repeat_page":
+            return Reply(page_of(info["page"] - 1).result, info)
+        if rule.action == "ignore_paging":
+            first = page_of(1)
+            return Reply(first.result, {key: value for key, value in first.result_info.items()
+                                        if key not in ("total_count", "total_pages")})
+        return Reply(reply.result, dict(info, **rule.result_info))
 
     @staticmethod
     def _raise_no_route(template, allowed):
@@ -1148,7 +1507,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._drop()
             return
         if app.faults.delay:
-            time.sleep(app.faults.delay)
+            app.sleep(app.faults.delay)
         self._send(*answer)
 
     def _drop(self):
@@ -1160,14 +1519,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _send(self, status, payload, extra_headers):
-        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        """Status line, headers and body built into ONE bytes object, written with one flush.
+
+        ``payload`` is a JSON document, or a RawBody (fault rules: HTML, truncated JSON, ...).
+        A ``Content-Type`` among ``extra_headers`` replaces the default one.
+        """
+        if isinstance(payload, RawBody):
+            body, content_type = payload.data, payload.content_type
+        else:
+            body, content_type = json_bytes(payload), "application/json"
+        extra = dict(extra_headers)
+        for name in [name for name in extra if name.lower() == "content-type"]:
+            content_type = extra.pop(name)
         lines = ["HTTP/1.1 %d %s" % (status, self.responses.get(status, ("",))[0]),
-                 "Content-Type: application/json", "Content-Length: %d" % len(body)]
-        lines.extend("%s: %s" % item for item in extra_headers.items())
+                 "Content-Type: %s" % content_type, "Content-Length: %d" % len(body)]
+        lines.extend("%s: %s" % item for item in extra.items())
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        self.wfile.flush()
+        try:
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            self.wfile.flush()
+        except OSError:
+            # The client gave up (e.g. its read timeout was shorter than a delay rule): nothing to answer to.
+            self.close_connection = True
 
 
 class AdminApi:
@@ -1176,7 +1550,9 @@ class AdminApi:
     def __init__(self, emulator):
         self.emulator = emulator
         self._routes = {("GET", "/stats"): self.stats, ("POST", "/reset"): self.reset, ("GET", "/state"): self.state,
-                        ("POST", "/seed"): self.seed, ("POST", "/config"): self.config, ("GET", "/log"): self.log}
+                        ("POST", "/seed"): self.seed, ("POST", "/config"): self.config, ("GET", "/log"): self.log,
+                        ("POST", "/faults"): self.add_faults, ("GET", "/faults"): self.faults,
+                        ("DELETE", "/faults"): self.clear_faults}
 
     def handle(self, method, split, body, client_host):
         """Return (status, json, headers)."""
@@ -1196,7 +1572,7 @@ class AdminApi:
         return self.emulator.stats()
 
     def reset(self, _document, _query):
-        """Clear mappings, counters and the rate-limit window."""
+        """Clear mappings, counters, fault rules and the rate-limit window."""
         self.emulator.reset()
         return {"ok": True}
 
@@ -1217,6 +1593,23 @@ class AdminApi:
         """The newest request log entries (?limit=N)."""
         limit = int(query.get("limit", ["0"])[-1]) or None
         return {"requests": self.emulator.request_log(limit)}
+
+    def add_faults(self, document, _query):
+        """Body {"rules": [RULE, ...]}: validate all, then append; answer how many rules are queued."""
+        if not isinstance(document, dict) or "rules" not in document:
+            raise ValueError("body must be a JSON object {\"rules\": [RULE, ...]}")
+        extra = sorted(set(document) - {"rules"})
+        if extra:
+            raise ValueError("%s: unknown field; the body is {\"rules\": [RULE, ...]}" % extra[0])
+        return {"ok": True, "rules": self.emulator.add_faults(document["rules"])}
+
+    def faults(self, _document, _query):
+        """Every rule as given, plus hits and remaining."""
+        return {"rules": self.emulator.faults()}
+
+    def clear_faults(self, _document, _query):
+        """Remove every rule."""
+        return {"ok": True, "removed": self.emulator.clear_faults()}
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -1258,19 +1651,23 @@ class _Server(http.server.ThreadingHTTPServer):
 class Emulator:
     """The emulator as a Python object: ``start()`` serves in a background thread.
 
-    Keyword ``faults``: fail_rate, drop_rate, delay, seed.  ``rate_limit`` is
-    ``(N, SECONDS)`` or ``"N/SECONDS"``.  ``clock`` (epoch seconds) drives modified_on.
+    Keyword ``faults``: fail_rate, drop_rate, delay, seed (random faults).  ``fault_rules``:
+    deterministic fault rules (``add_faults``).  ``rate_limit`` is ``(N, SECONDS)`` or
+    ``"N/SECONDS"``; ``rate_limit_clock`` (monotonic seconds) drives its window.  ``clock``
+    (epoch seconds) drives modified_on.
     """
 
     def __init__(self, host="127.0.0.1", port=0, tokens=(DEFAULT_TOKEN,), zones=None, api_email=None, api_key=None,
                  state_file=None, regions_file=DEFAULT_REGIONS_FILE, max_mappings=DEFAULT_MAX_MAPPINGS, rate_limit=None,
-                 clock=time.time, verbose=False, **faults):
+                 clock=time.time, verbose=False, fault_rules=None, rate_limit_clock=time.monotonic, **faults):
         self.host, self.port = host, port
-        limiter = RateLimiter()
+        limiter = RateLimiter(clock=rate_limit_clock)
         store = MappingStore(max_mappings=max_mappings, clock=clock, state_file=state_file)
         self.app = App(tokens, DEFAULT_ZONES if zones is None else zones, api_email, api_key, store,
                        RegionCatalog.from_file(regions_file), FaultInjector(**faults), limiter)
         self.configure(rate_limit=rate_limit)
+        if fault_rules:
+            self.add_faults(fault_rules)
         self.verbose = verbose
         self.admin = AdminApi(self)
         self._server = None
@@ -1281,6 +1678,7 @@ class Emulator:
     def start(self):
         """Bind, serve in a daemon thread and return the base URL (``.../client/v4``)."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self.app.stopping.clear()
         self._server = _Server((self.host, self.port), self.app, self.admin, self.verbose, family)
         self.port = self._server.server_address[1]
         host = "[%s]" % self.host if family == socket.AF_INET6 else self.host
@@ -1296,6 +1694,7 @@ class Emulator:
         """Stop accepting, cut open connections and release the port."""
         if self._server is None:
             return
+        self.app.stopping.set()  # wakes handler threads sleeping in a delay
         self._server.shutdown()
         self._server.close_all()
         self._server.server_close()
@@ -1340,14 +1739,35 @@ class Emulator:
         return result
 
     def request_log(self, limit=None):
-        """Newest API requests: ``{"method", "path", "route", "status", "ms"}`` (status None = dropped)."""
+        """Newest API requests: ``{"method", "path", "route", "status", "ms", "fault"}``.
+
+        ``status`` None = dropped; ``fault`` is the action of the fault rule that acted on the
+        request, or None.
+        """
         return self.app.stats.entries(limit)
 
     def reset(self):
-        """Clear mappings (and the state file), counters and the rate-limit window."""
+        """Clear mappings (and the state file), counters, fault rules and the rate-limit window."""
         self.app.store.clear()
+        self.app.rules.clear()
         self.app.stats.reset()
         self.app.limiter.configure(self.app.limiter.limit, self.app.limiter.window)
+
+    # -- deterministic fault rules
+    def add_faults(self, rules):
+        """Validate every rule (ValueError naming the bad field; nothing added then) and append them.
+
+        Returns how many rules the queue holds now.
+        """
+        return self.app.rules.add(FaultRules.parse(list(rules) if isinstance(rules, tuple) else rules))
+
+    def clear_faults(self):
+        """Remove every fault rule; returns how many there were."""
+        return self.app.rules.clear()
+
+    def faults(self):
+        """The rules in order, as given, each plus ``hits`` and ``remaining`` (None: no end)."""
+        return self.app.rules.describe()
 
     def configure(self, rate_limit=False, max_mappings=None, **faults):
         """Change faults (fail_rate, drop_rate, delay, seed), ``rate_limit`` (None removes it) or ``max_mappings``."""
@@ -1377,11 +1797,23 @@ def build_parser():
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests answered 500/503")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections closed with no answer")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before every API answer")
-    parser.add_argument("--seed", type=int, help="random seed for deterministic faults")
+    parser.add_argument("--seed", type=int, help="random seed for the random faults")
+    parser.add_argument("--fault", action="append", dest="fault_rules", type=_arg(parse_fault_rule), metavar="JSON",
+                        help="one deterministic fault rule as a JSON object (repeatable; docs/emulator.md)")
     parser.add_argument("--max-mappings", type=int, default=DEFAULT_MAX_MAPPINGS, help="per-zone cap (default 3500)")
     parser.add_argument("--regions", default=DEFAULT_REGIONS_FILE, help="supported_regions fixture")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
     return parser
+
+
+def parse_fault_rule(text):
+    """One ``--fault`` value: a JSON rule object, validated."""
+    try:
+        rule = json.loads(text)
+    except ValueError as exc:
+        raise ValueError("--fault: not JSON (%s): %r" % (exc, text)) from None
+    FaultRule(rule, "--fault")
+    return rule
 
 
 def _arg(parse):
@@ -1407,14 +1839,14 @@ def main(argv=None):
                             zones=dict(args.zones) if args.zones else None, api_email=args.api_email, api_key=args.api_key,
                             state_file=args.state, regions_file=args.regions, max_mappings=args.max_mappings,
                             rate_limit=args.rate_limit, fail_rate=args.fail_rate, drop_rate=args.drop_rate, delay=args.delay,
-                            seed=args.seed, verbose=args.verbose)
+                            seed=args.seed, verbose=args.verbose, fault_rules=args.fault_rules)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: stop.set())
     print(emulator.start(), flush=True)
-    sys.stderr.write("admin endpoints: %s/{stats,state,reset,seed,config,log}\n" % emulator.admin_url)
+    sys.stderr.write("admin endpoints: %s/{stats,state,reset,seed,config,log,faults}\n" % emulator.admin_url)
     while not stop.wait(1.0):
         pass
     emulator.stop()

@@ -138,6 +138,31 @@ def item(ip, vendor="aws", region="us-east-1", key="origin_ip"):
     return {key: ip, "vendor": vendor, "region": region}
 
 
+NO_FAULTS = {"dropped": 0, "500": 0, "503": 0, "status": 0, "drop": 0, "drop_after_apply": 0, "delay": 0,
+             "delay_after_apply": 0, "body": 0, "empty_page": 0, "repeat_page": 0, "ignore_paging": 0, "result_info": 0}
+
+
+class SleepRecorder:
+    """Stands in for ``Emulator.app.sleep``: records each delay instead of waiting on a clock."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, seconds):
+        self.calls.append(seconds)
+        return False
+
+
+class ManualClock:
+    """Monotonic clock for the rate limiter that only moves when a test moves it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
 def seq_ips(count, prefix="10.0"):
     """``count`` distinct IPv4 addresses in numeric order."""
     return ["%s.%d.%d" % (prefix, index // 250, index % 250 + 1) for index in range(count)]
@@ -945,7 +970,7 @@ def test_faults_are_deterministic_with_a_seed():
             stats = emulator.stats()
     assert runs[0] == runs[1] == _expected_outcomes(1234, 0.3, 0.2, 40)
     assert {"drop", 500, 503, 200} <= set(runs[0])
-    assert stats["faults"] == {"dropped": runs[0].count("drop"), "500": runs[0].count(500), "503": runs[0].count(503)}
+    assert stats["faults"] == dict(NO_FAULTS, dropped=runs[0].count("drop"), **{"500": runs[0].count(500), "503": runs[0].count(503)})
     assert stats["by_status"].get("dropped") == runs[0].count("drop")
     assert stats["requests"] == 40
 
@@ -974,15 +999,25 @@ def test_drop_rate_one_closes_without_answer(emu):
     assert emu.stats()["faults"]["dropped"] == 2
 
 
-def test_delay_slows_every_api_answer(emu):
+def test_delay_slows_every_api_answer(emu, monkeypatch):
+    """D31: every API answer (errors too) waits ``delay``; admin answers never do (observed, not timed)."""
+    sleeps = SleepRecorder()
+    monkeypatch.setattr(emu.app, "sleep", sleeps)
     emu.configure(delay=0.15)
     client = Api(emu.base_url)
-    started = time.perf_counter()
     assert_error(client.v2("GET", "/192.0.2.1"), 404, 1142)
-    assert time.perf_counter() - started >= 0.15
+    ok(client.v2("GET"))
+    assert sleeps.calls == [0.15, 0.15]
+    assert requests.get(emu.admin_url + "/stats", timeout=10).status_code == 200
+    assert sleeps.calls == [0.15, 0.15]
+
+
+def test_delay_really_waits(emu):
+    """The real sleep: a lower bound only (a slow machine only makes it longer)."""
+    emu.configure(delay=0.15)
     started = time.perf_counter()
-    requests.get(emu.admin_url + "/stats", timeout=5)
-    assert time.perf_counter() - started < 0.15
+    assert_error(Api(emu.base_url).v2("GET", "/192.0.2.1"), 404, 1142)
+    assert time.perf_counter() - started >= 0.15
 
 
 def test_faults_do_not_touch_admin_endpoints(emu, admin):
@@ -1004,31 +1039,60 @@ def test_unexpected_exception_is_a_500_envelope(api, emu, monkeypatch, capsys):
 
 # --------------------------------------------------------------------------- rate limit
 
-def test_rate_limit_answers_429_with_retry_after(emu):
+@pytest.fixture
+def clock(emu, monkeypatch):
+    """A manual clock for the rate limiter's window: no test here depends on how fast the machine is."""
+    manual = ManualClock()
+    monkeypatch.setattr(emu.app.limiter, "clock", manual)
+    return manual
+
+
+def test_rate_limit_answers_429_with_retry_after(emu, clock):
     """D29: sliding window; 429 + Retry-After (whole seconds, rounded up) + code 971; 429s do not count."""
     emu.configure(rate_limit="3/1")
     client = Api(emu.base_url)
     for _index in range(3):
         ok(client.v2("GET"))
+        clock.now += 0.1
     for _index in range(2):
         response = client.v2("GET")
         assert_error(response, 429, 971, "Please wait and consider throttling your request speed")
         assert response.headers["Retry-After"] == "1"
-    time.sleep(1.05)
+    clock.now = 1000.0 + 0.99
+    assert_error(client.v2("GET"), 429, 971)
+    clock.now = 1000.0 + 1.0  # the first request leaves the window
     ok(client.v2("GET"))
+    assert_error(client.v2("GET"), 429, 971)
     stats = emu.stats()
-    assert stats["rate_limited"] == 2
-    assert stats["by_status"] == {"200": 4, "429": 2}
+    assert stats["rate_limited"] == 4
+    assert stats["by_status"] == {"200": 4, "429": 4}
 
 
-def test_rate_limit_retry_after_rounds_up(emu):
+def test_rate_limit_retry_after_rounds_up(emu, clock):
     emu.configure(rate_limit=(1, 2.5))
     client = Api(emu.base_url)
     ok(client.v2("GET"))
     assert client.v2("GET").headers["Retry-After"] == "3"
+    clock.now += 1.6
+    assert client.v2("GET").headers["Retry-After"] == "1"
+    clock.now += 0.3
+    assert client.v2("GET").headers["Retry-After"] == "1"
 
 
-def test_rate_limit_counts_every_api_request_but_not_admin(emu, admin):
+def test_rate_limiter_with_a_manual_clock_unit():
+    """The window itself, without HTTP: at most N admitted in any SECONDS."""
+    manual = ManualClock()
+    limiter = EMU.RateLimiter(2, 10, clock=manual)
+    assert [limiter.admit(), limiter.admit(), limiter.admit()] == [None, None, 10]
+    manual.now += 9.5
+    assert limiter.admit() == 1
+    manual.now += 0.5
+    assert limiter.admit() is None
+    assert limiter.admit() is None
+    assert limiter.admit() == 10
+
+
+def test_rate_limit_counts_every_api_request_but_not_admin(emu, admin, clock):
     emu.configure(rate_limit="2/60")
     client = Api(emu.base_url, headers={})
     assert_error(client.v2("GET"), 400, 9106)
@@ -1038,7 +1102,7 @@ def test_rate_limit_counts_every_api_request_but_not_admin(emu, admin):
         assert admin("GET", "stats").status_code == 200
 
 
-def test_rate_limit_applies_before_auth(emu):
+def test_rate_limit_applies_before_auth(emu, clock):
     """D8: order is faults, rate limit, auth, route, zone, handler."""
     emu.configure(rate_limit="1/60")
     ok(Api(emu.base_url).v2("GET"))
@@ -1064,7 +1128,7 @@ def test_admin_stats_shape(api, emu, admin):
         "by_status": {"200": 2, "404": 1, "400": 1},
         "writes": 1,
         "rate_limited": 0,
-        "faults": {"dropped": 0, "500": 0, "503": 0},
+        "faults": NO_FAULTS,
         "mappings": {ZONE: 1},
         "max_mappings": 3500,
     }
@@ -1100,7 +1164,7 @@ def test_admin_state(api, admin):
                                                       OTHER_ZONE: [v2_entry("192.0.2.1")]}}
 
 
-def test_admin_seed_and_config(api, emu, admin):
+def test_admin_seed_and_config(api, emu, admin, clock):
     response = admin("POST", "seed", json={"zone_id": ZONE, "items": [item(ip) for ip in seq_ips(5)]})
     assert response.json() == {"seeded": 5}
     assert admin("POST", "config", json={"max_mappings": 5}).json() == {"ok": True}
@@ -1241,23 +1305,34 @@ def test_chunked_request_body(emu):
 
 
 def test_expect_100_continue(emu):
-    connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
-    body = json.dumps(item("192.0.2.1"))
-    started = time.perf_counter()
-    connection.request("PUT", "/client/v4/zones/%s/origin/cloud_regions/192.0.2.1" % ZONE, body=body,
-                       headers={"Authorization": "Bearer test-token", "Expect": "100-continue"})
-    response = connection.getresponse()
-    assert response.status == 200
-    assert json.loads(response.read())["result"]["origin_ip"] == "192.0.2.1"
-    assert time.perf_counter() - started < 1
-    connection.close()
+    """D39: the 100 Continue arrives BEFORE the client sends the body (no waiting on a timer)."""
+    body = json.dumps(item("192.0.2.1")).encode()
+    head = (b"PUT /client/v4/zones/%s/origin/cloud_regions/192.0.2.1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+            % (ZONE.encode(), len(body)))
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=30) as sock:
+        sock.sendall(head)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(4096)
+            assert chunk, "connection closed before 100 Continue"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n")
+        sock.sendall(body)
+        response = interim.partition(b"\r\n\r\n")[2]
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            response += chunk
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert json.loads(response.partition(b"\r\n\r\n")[2])["result"]["origin_ip"] == "192.0.2.1"
 
 
 def test_response_is_one_segment_with_status_headers_and_body(emu):
     """The whole answer arrives in one write: first recv holds the status line and the complete body."""
     with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
         sock.sendall(b"GET /client/v4/zones/%s/origin/cloud_regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n" % ZONE.encode())
-        time.sleep(0.05)
         data = sock.recv(65536)
     head, _sep, body = data.partition(b"\r\n\r\n")
     length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
@@ -1268,8 +1343,11 @@ def test_response_is_one_segment_with_status_headers_and_body(emu):
 
 # --------------------------------------------------------------------------- performance
 
-def test_keep_alive_latency_is_well_under_10ms(emu):
-    """50 keep-alive requests on one requests.Session: one TCP connection, mean well under 10 ms."""
+def test_keep_alive_reuses_one_connection(emu):
+    """50 keep-alive requests on one requests.Session use one TCP connection.
+
+    The timings are printed for a human; nothing here asserts a speed (machines differ).
+    """
     client = Api(emu.base_url)
     ok(client.put("192.0.2.1"))
     connections_before = emu.stats()["connections"]
@@ -1282,11 +1360,10 @@ def test_keep_alive_latency_is_well_under_10ms(emu):
     mean = sum(timings) / len(timings)
     print("keep-alive mean %.3f ms, max %.3f ms" % (mean * 1000, max(timings) * 1000))
     assert emu.stats()["connections"] == connections_before
-    assert mean < 0.010
-    assert sorted(timings)[len(timings) // 2] < 0.005
 
 
-def test_3500_mappings_list_and_batch_are_fast(emu):
+def test_3500_mappings_list_and_batch(emu):
+    """A full zone pages correctly and takes a 100-item batch; timings are printed, not asserted."""
     client = Api(emu.base_url)
     emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(3400)])
     body = [item(ip, "gcp", "us-east4") for ip in seq_ips(100, prefix="172.16")]
@@ -1300,8 +1377,6 @@ def test_3500_mappings_list_and_batch_are_fast(emu):
     list_seconds = time.perf_counter() - started
     print("100-item batch at 3400: %.2f ms; 36 pages of 3500: %.1f ms" % (batch_seconds * 1000, list_seconds * 1000))
     assert len(seen) == 3500 == len(set(seen))
-    assert batch_seconds < 0.1
-    assert list_seconds < 1.5
     assert len(ok(client.v1("GET"))["value"]) == 3500
 
 
@@ -1419,7 +1494,7 @@ def test_cli_flags(tmp_path):
     regions = tmp_path / "regions.json"
     regions.write_text(json.dumps({"obtained_codes": False, "vendors": {"aws": [{"name": "us-east-1", "upper_tier_colos": []}]}}))
     process, base_url = _start_cli("--api-token", "one", "--api-token", "two", "--api-email", EMAIL, "--api-key", KEY,
-                                   "--max-mappings", "1", "--rate-limit", "5/60", "--regions", str(regions))
+                                   "--max-mappings", "1", "--rate-limit", "5/86400", "--regions", str(regions))
     try:
         assert_error(Api(base_url).v2("GET"), 403, 10000)
         client = Api(base_url, headers={"Authorization": "Bearer two"})

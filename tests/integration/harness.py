@@ -88,6 +88,25 @@ class EmulatorProcess:
             return {entry["origin_ip"]: (entry["vendor"], entry["region"]) for entry in entries}
         return {ip: (entry["vendor"], entry["region"]) for ip, entry in entries.items()}
 
+    def add_faults(self, *rules):
+        """Queue deterministic fault rules (docs/emulator.md, "Deterministic fault rules").
+
+        Returns the emulator's answer ``{"ok": true, "rules": N}`` (N: rules now queued); a rule
+        the emulator refuses raises ValueError with its message, which names the bad field.
+        """
+        response = requests.post(self.admin_url + "/faults", json={"rules": list(rules)}, timeout=10)
+        if response.status_code != 200:
+            raise ValueError("emulator refused the fault rules: %s" % response.text)
+        return response.json()
+
+    def clear_faults(self):
+        """Remove every fault rule."""
+        requests.delete(self.admin_url + "/faults", timeout=10).raise_for_status()
+
+    def faults(self):
+        """The queued rules as given, each plus ``hits`` and ``remaining``."""
+        return requests.get(self.admin_url + "/faults", timeout=10).json()["rules"]
+
     def api(self, method, path, token=TOKEN, **kwargs):
         """A direct API call, for seeding and for looking behind a playbook's back."""
         headers = {"Authorization": "Bearer %s" % token}
