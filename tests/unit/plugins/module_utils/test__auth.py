@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._auth import (
     Credentials,
     CredentialsError,
+    environment_secrets,
     resolve_credentials,
 )
 
@@ -175,3 +176,119 @@ def test_repr_never_shows_secrets():
 def test_credentials_is_not_a_value_error_subclass_mixup():
     assert issubclass(CredentialsError, ValueError)
     assert Credentials(token="t").source == "options"
+
+
+# -- whitespace and characters a header cannot carry -------------------------------------------
+
+
+@pytest.mark.parametrize("padded", [" %s", "%s ", "\t%s\n", "\n%s\r\n", "  %s  \n"])
+def test_task_option_credentials_are_stripped(padded):
+    credentials = resolve_credentials(api_token=padded % TOKEN, environ={})
+    assert credentials.token == TOKEN
+    assert credentials.headers() == {"Authorization": "Bearer %s" % TOKEN}
+    assert credentials.secrets == [TOKEN]
+    pair = resolve_credentials(api_email=padded % EMAIL, api_key=padded % KEY, environ={})
+    assert pair.headers() == {"X-Auth-Email": EMAIL, "X-Auth-Key": KEY}
+    assert pair.secrets == [KEY]
+
+
+def test_environment_credentials_are_stripped():
+    # a token pasted into an AWX credential or read from a file usually ends in a newline
+    credentials = resolve_credentials(environ={"CLOUDFLARE_API_TOKEN": ENV_TOKEN + "\n"})
+    assert credentials.headers() == {"Authorization": "Bearer %s" % ENV_TOKEN}
+    pair = resolve_credentials(environ={"CLOUDFLARE_EMAIL": " %s " % ENV_EMAIL, "CLOUDFLARE_API_KEY": "\t%s\r\n" % ENV_KEY})
+    assert pair.headers() == {"X-Auth-Email": ENV_EMAIL, "X-Auth-Key": ENV_KEY}
+    assert pair.secrets == [ENV_KEY]
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\n", " \t\r\n "])
+def test_whitespace_only_task_options_count_as_not_given(blank):
+    credentials = resolve_credentials(api_token=blank, api_email=blank, api_key=blank, environ={"CLOUDFLARE_API_TOKEN": ENV_TOKEN})
+    assert credentials.source == "environment"
+    assert credentials.token == ENV_TOKEN
+
+
+@pytest.mark.parametrize("blank", [" ", "\n", "\t \n"])
+def test_whitespace_only_values_do_not_make_a_scheme(blank):
+    # a blank api_key next to a token is not "both schemes"
+    assert resolve_credentials(api_token=TOKEN, api_key=blank, environ={}).token == TOKEN
+    # a blank token next to a complete pair is not "both schemes" either
+    assert resolve_credentials(environ={"CLOUDFLARE_API_TOKEN": blank, "CLOUDFLARE_EMAIL": ENV_EMAIL,
+                                        "CLOUDFLARE_API_KEY": ENV_KEY}).scheme == "api_key"
+    # a blank key is a missing key
+    with pytest.raises(CredentialsError) as excinfo:
+        resolve_credentials(api_email=EMAIL, api_key=blank, environ={})
+    assert str(excinfo.value) == "task options: api_key is missing; api_email and api_key must be given together"
+
+
+def test_whitespace_only_everywhere_is_no_credentials():
+    with pytest.raises(CredentialsError) as excinfo:
+        resolve_credentials(api_token="  ", environ={"CLOUDFLARE_API_TOKEN": "\n", "CLOUDFLARE_EMAIL": " ", "CLOUDFLARE_API_KEY": "\t"})
+    assert str(excinfo.value).startswith("no Cloudflare credentials: ")
+
+
+def test_an_inner_space_is_kept():
+    # HTTP allows inner spaces in a header value; only the ends are trimmed.
+    assert resolve_credentials(api_token=" a b ", environ={}).token == "a b"
+
+
+BAD_INNER = ["\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x7f", "\u00e9", "\u20ac", "\u200b"]
+
+
+@pytest.mark.parametrize("bad", BAD_INNER)
+@pytest.mark.parametrize("option, kwargs", [
+    ("api_token", lambda value: {"api_token": value}),
+    ("api_key", lambda value: {"api_email": EMAIL, "api_key": value}),
+    ("api_email", lambda value: {"api_email": value, "api_key": KEY}),
+])
+def test_task_option_with_a_character_a_header_cannot_carry_is_refused(bad, option, kwargs):
+    value = "%s%sINNER" % ("SECRETPART", bad)
+    with pytest.raises(CredentialsError) as excinfo:
+        resolve_credentials(environ={"CLOUDFLARE_API_TOKEN": ENV_TOKEN}, **kwargs(value))
+    message = str(excinfo.value)
+    assert message == ("%s: contains a line break, control or non-ASCII character inside it, which an HTTP header cannot "
+                       "carry; the value is not shown" % option)
+    for shown in ("SECRETPART", "INNER", bad):
+        assert shown not in message
+        assert shown not in repr(excinfo.value)
+
+
+@pytest.mark.parametrize("bad", BAD_INNER)
+@pytest.mark.parametrize("variable, environ", [
+    ("CLOUDFLARE_API_TOKEN", lambda value: {"CLOUDFLARE_API_TOKEN": value}),
+    ("CLOUDFLARE_API_KEY", lambda value: {"CLOUDFLARE_EMAIL": ENV_EMAIL, "CLOUDFLARE_API_KEY": value}),
+    ("CLOUDFLARE_EMAIL", lambda value: {"CLOUDFLARE_EMAIL": value, "CLOUDFLARE_API_KEY": ENV_KEY}),
+])
+def test_environment_variable_with_a_character_a_header_cannot_carry_is_refused(bad, variable, environ):
+    value = "SECRETPART%sINNER\n" % bad
+    with pytest.raises(CredentialsError) as excinfo:
+        resolve_credentials(environ=environ(value))
+    message = str(excinfo.value)
+    assert message.startswith("%s: contains a line break, control or non-ASCII character" % variable)
+    assert message.endswith("the value is not shown")
+    assert "SECRETPART" not in message and "INNER" not in message
+
+
+def test_a_bad_environment_value_does_not_matter_when_task_options_are_given():
+    credentials = resolve_credentials(api_token=TOKEN, environ={"CLOUDFLARE_API_TOKEN": "bad\nvalue"})
+    assert credentials.token == TOKEN
+
+
+def test_environment_secrets_are_the_raw_values():
+    environ = {"CLOUDFLARE_API_TOKEN": " %s\n" % ENV_TOKEN, "CLOUDFLARE_EMAIL": ENV_EMAIL,
+               "CLOUDFLARE_API_KEY": "%s\t" % ENV_KEY, "UNRELATED": "x"}
+    # as given, stray whitespace included (the stripped values are Credentials.secrets); the e-mail is no secret
+    assert environment_secrets(environ) == [" %s\n" % ENV_TOKEN, "%s\t" % ENV_KEY]
+
+
+def test_environment_secrets_skip_unset_and_empty():
+    assert environment_secrets({}) == []
+    assert environment_secrets({"CLOUDFLARE_API_TOKEN": "", "CLOUDFLARE_API_KEY": ENV_KEY}) == [ENV_KEY]
+
+
+def test_environment_secrets_read_os_environ_by_default(monkeypatch):
+    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert environment_secrets() == []
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", ENV_TOKEN + " ")
+    assert environment_secrets() == [ENV_TOKEN + " "]
