@@ -12,11 +12,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
     API_GENERATIONS,
     DEFAULT_API_BASE_URL,
+    DEFAULT_MAX_RETRY_WAIT,
     ArgumentSpec,
     common_argument_spec,
     connection_argument_spec,
+    connection_problems,
     zone_argument_spec,
 )
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _http
 
 
 def test_constants():
@@ -34,6 +37,7 @@ def test_connection_argument_spec_exact():
                          "default": "https://api.cloudflare.com/client/v4"},
         "validate_certs": {"type": "bool", "default": True},
         "timeout": {"type": "float", "default": 30},
+        "max_retry_wait": {"type": "float", "default": 180.0},
         "api_generation": {"type": "str", "choices": ["v2", "v1"], "default": "v2"},
     }
     # credentials come from _auth, not from an env fallback that would collide with task options
@@ -55,7 +59,8 @@ def test_zone_argument_spec_exact():
 def test_common_argument_spec_merges_both():
     kwargs = common_argument_spec().to_kwargs()
     assert sorted(kwargs["argument_spec"]) == sorted([
-        "api_token", "api_email", "api_key", "api_base_url", "validate_certs", "timeout", "api_generation", "zone_id", "zone"])
+        "api_token", "api_email", "api_key", "api_base_url", "validate_certs", "timeout", "max_retry_wait", "api_generation",
+        "zone_id", "zone"])
     assert kwargs["mutually_exclusive"] == [("zone_id", "zone")]
     assert kwargs["required_one_of"] == [("zone_id", "zone")]
     assert set(kwargs) == {"argument_spec", "mutually_exclusive", "required_one_of"}
@@ -107,7 +112,19 @@ def test_validation_defaults(monkeypatch):
     assert params["api_base_url"] == "https://api.cloudflare.com/client/v4"
     assert params["validate_certs"] is True
     assert params["timeout"] == 30.0
+    assert params["max_retry_wait"] == 180.0
     assert params["api_generation"] == "v2"
+
+
+def test_max_retry_wait_default_is_the_transport_default():
+    assert DEFAULT_MAX_RETRY_WAIT == _http.DEFAULT_MAX_RETRY_WAIT == 180.0
+
+
+def test_validation_max_retry_wait_is_a_float():
+    result = _validate({"zone_id": "z", "max_retry_wait": "2.5"})
+    assert result.error_messages == []
+    assert result.validated_parameters["max_retry_wait"] == 2.5
+    assert _validate({"zone_id": "z", "max_retry_wait": "soon"}).error_messages
 
 
 def test_validation_base_url_from_environment(monkeypatch):
@@ -132,3 +149,82 @@ def test_validation_errors(parameters, fragment):
     result = _validate(parameters)
     assert result.error_messages
     assert fragment in " ".join(result.error_messages)
+
+
+# -- connection_problems: what the API would refuse, checked before any request ------------------
+
+ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
+
+
+def good(**overrides):
+    params = {"api_base_url": DEFAULT_API_BASE_URL, "timeout": 30.0, "max_retry_wait": 180.0, "zone_id": ZONE_ID, "zone": None}
+    params.update(overrides)
+    return params
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"timeout": 0.001},
+    {"max_retry_wait": 0.0},
+    {"max_retry_wait": 0},
+    {"api_base_url": "http://127.0.0.1:8787/client/v4"},
+    {"api_base_url": "https://api.cloudflare.com"},
+    {"api_base_url": ""},        # AWX's blank field: the default endpoint
+    {"api_base_url": None},
+    {"zone_id": ZONE_ID.upper()},
+    {"zone_id": "0123456789abcdefABCDEF0123456789"},
+    {"zone_id": None, "zone": "example.com"},
+    {"zone_id": None, "zone": "Example.COM."},
+    {"zone_id": None, "zone": "xn--bcher-kva.example"},
+    {"zone_id": None, "zone": "_acme.example.co.uk"},
+    {"zone_id": None, "zone": "localhost"},
+    {"timeout": None, "max_retry_wait": None},
+])
+def test_no_problems(overrides):
+    assert connection_problems(good(**overrides)) == []
+
+
+@pytest.mark.parametrize("overrides, problem", [
+    ({"timeout": 0}, "timeout: must be greater than 0 seconds, got 0"),
+    ({"timeout": 0.0}, "timeout: must be greater than 0 seconds, got 0.0"),
+    ({"timeout": -5.0}, "timeout: must be greater than 0 seconds, got -5.0"),
+    ({"timeout": float("nan")}, "timeout: must be greater than 0 seconds, got nan"),
+    ({"max_retry_wait": -1.0}, "max_retry_wait: must be 0 or more seconds, got -1.0"),
+    ({"max_retry_wait": float("nan")}, "max_retry_wait: must be 0 or more seconds, got nan"),
+    ({"api_base_url": "api.cloudflare.com/client/v4"},
+     "api_base_url: must be an http:// or https:// URL with a host, got 'api.cloudflare.com/client/v4'"),
+    ({"api_base_url": "ftp://api.cloudflare.com/client/v4"},
+     "api_base_url: must be an http:// or https:// URL with a host, got 'ftp://api.cloudflare.com/client/v4'"),
+    ({"api_base_url": "https://"}, "api_base_url: must be an http:// or https:// URL with a host, got 'https://'"),
+    ({"api_base_url": "https:///client/v4"}, "api_base_url: must be an http:// or https:// URL with a host, got 'https:///client/v4'"),
+    ({"zone_id": "023e105f4ecef8ad9ca31a8372d0c35"}, "zone_id: must be a zone id of 32 hex digits, got '023e105f4ecef8ad9ca31a8372d0c35'"),
+    ({"zone_id": ZONE_ID + "3"}, "zone_id: must be a zone id of 32 hex digits, got '%s3'" % ZONE_ID),
+    ({"zone_id": "g23e105f4ecef8ad9ca31a8372d0c353"}, "zone_id: must be a zone id of 32 hex digits, got 'g23e105f4ecef8ad9ca31a8372d0c353'"),
+    ({"zone_id": "../../user/tokens"}, "zone_id: must be a zone id of 32 hex digits, got '../../user/tokens'"),
+    ({"zone_id": ZONE_ID[:16] + "/" + ZONE_ID[17:]}, "zone_id: must be a zone id of 32 hex digits, got '%s'" % (ZONE_ID[:16] + "/" + ZONE_ID[17:])),
+    ({"zone_id": " %s " % ZONE_ID}, "zone_id: must be a zone id of 32 hex digits, got ' %s '" % ZONE_ID),
+    ({"zone_id": ZONE_ID + "\n"}, "zone_id: must be a zone id of 32 hex digits, got '%s\\n'" % ZONE_ID),
+    ({"zone_id": ""}, "zone_id: must be a zone id of 32 hex digits, got ''"),
+    ({"zone_id": None, "zone": "exa mple.com"}, "zone: must be a DNS name such as example.com, got 'exa mple.com'"),
+    ({"zone_id": None, "zone": "example..com"}, "zone: must be a DNS name such as example.com, got 'example..com'"),
+    ({"zone_id": None, "zone": "-example.com"}, "zone: must be a DNS name such as example.com, got '-example.com'"),
+    ({"zone_id": None, "zone": "https://example.com"}, "zone: must be a DNS name such as example.com, got 'https://example.com'"),
+    ({"zone_id": None, "zone": "example.com/zones"}, "zone: must be a DNS name such as example.com, got 'example.com/zones'"),
+    ({"zone_id": None, "zone": ""}, "zone: must be a DNS name such as example.com, got ''"),
+    ({"zone_id": None, "zone": "a" * 64 + ".com"}, "zone: must be a DNS name such as example.com, got '%s.com'" % ("a" * 64)),
+])
+def test_one_problem_naming_the_option(overrides, problem):
+    problems = connection_problems(good(**overrides))
+    assert problems == [problem]
+    option = problem.split(":", 1)[0]
+    assert option in overrides
+
+
+def test_every_problem_is_reported_at_once():
+    problems = connection_problems(good(timeout=0.0, max_retry_wait=-2.0, api_base_url="ftp://x", zone_id="nope", zone="a b"))
+    assert [problem.split(":", 1)[0] for problem in problems] == ["timeout", "max_retry_wait", "api_base_url", "zone_id", "zone"]
+
+
+def test_missing_options_are_no_problem():
+    # connection_problems reads only what is there: the argument spec handles required options
+    assert connection_problems({}) == []
