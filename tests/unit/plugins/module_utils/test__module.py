@@ -10,14 +10,22 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareAPIError, OriginCloudRegionsClient
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
+    CloudflareAPIError,
+    IncompleteListingError,
+    OriginCloudRegionsClient,
+    UnexpectedAnswerError,
+)
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import HTTPTransport, TransportError
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import (
     COLLECTION_VERSION,
+    REQUEST_FAILURES,
+    V1_END_OF_LIFE,
     ModuleFailure,
     build_client,
     canonical_ip_option,
     make_transport,
+    outcome_unknown,
     resolve_zone,
     run_module,
 )
@@ -55,10 +63,14 @@ class StubModule:
     def __init__(self, **params):
         self.params = dict({
             "api_token": None, "api_email": None, "api_key": None, "api_base_url": BASE_URL, "validate_certs": True,
-            "timeout": 30.0, "api_generation": "v2", "zone_id": ZONE_ID, "zone": None,
+            "timeout": 30.0, "max_retry_wait": 180.0, "api_generation": "v2", "zone_id": ZONE_ID, "zone": None,
         }, **params)
         self.no_log_values = set()
         self.check_mode = False
+        self.warnings = []
+
+    def warn(self, warning):
+        self.warnings.append(warning)
 
     def exit_json(self, **kwargs):
         raise Exit(kwargs)
@@ -85,14 +97,40 @@ def test_version():
 
 
 def test_make_transport_builds_the_real_transport():
-    transport = make_transport({"Authorization": "Bearer x"}, {"timeout": 12.5, "validate_certs": False})
+    transport = make_transport({"Authorization": "Bearer x"}, {"timeout": 12.5, "validate_certs": False, "max_retry_wait": 7.0},
+                               secrets=["x"])
     try:
         assert isinstance(transport, HTTPTransport)
         assert transport.timeout == 12.5
         assert transport.session.verify is False
         assert transport.session.headers["Authorization"] == "Bearer x"
+        assert transport.budget.limit == 7.0
+        assert transport.secrets == ["x"]
     finally:
         transport.close()
+
+
+def test_make_transport_without_secrets():
+    transport = make_transport({}, {"timeout": 30.0, "validate_certs": True, "max_retry_wait": 0.0})
+    try:
+        assert transport.budget.limit == 0.0
+        assert transport.secrets == []
+    finally:
+        transport.close()
+
+
+def test_build_client_hands_the_credentials_to_the_transport_as_secrets(monkeypatch):
+    seen = {}
+
+    def make(headers, params, secrets=()):
+        seen.update(headers=headers, max_retry_wait=params["max_retry_wait"], secrets=list(secrets))
+        return FakeTransport([])
+
+    monkeypatch.setattr(_module, "make_transport", make)
+    build_client(StubModule(api_email="ops@example.com", api_key=" the-key\n", max_retry_wait=5.0))
+    assert seen["secrets"] == ["the-key"]
+    assert seen["max_retry_wait"] == 5.0
+    assert seen["headers"]["X-Auth-Key"] == "the-key"
 
 
 def test_build_client_with_a_token(monkeypatch):
@@ -116,7 +154,55 @@ def test_build_client_with_the_key_pair_from_the_environment(monkeypatch):
     assert module.no_log_values == {"env-global-key"}
     assert client.generation.name == "v1"
     assert client.base_url == "http://127.0.0.1:9/client/v4"
+    assert module.warnings == [V1_WARNING]
     fake.assert_done()
+
+
+V1_WARNING = ("api_generation=v1 uses Cloudflare's deprecated /cache/origin_cloud_regions API, whose end of life was "
+              "2026-10-01; it works only while the account still answers it. Move to api_generation=v2 (the default), "
+              "which manages the same mappings.")
+
+
+def test_v1_warns_about_its_end_of_life(monkeypatch):
+    assert V1_END_OF_LIFE == "2026-10-01"
+    install(monkeypatch, [])
+    module = StubModule(api_token=TOKEN, api_generation="v1")
+    build_client(module)
+    assert module.warnings == [V1_WARNING]
+
+
+def test_v2_does_not_warn(monkeypatch):
+    install(monkeypatch, [])
+    module = StubModule(api_token=TOKEN)
+    build_client(module)
+    assert module.warnings == []
+
+
+def test_environment_secrets_reach_no_log_as_given_and_as_sent(monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "  env-token-value\n")
+    install(monkeypatch, [], headers=token_headers("env-token-value"))
+    module = StubModule()
+    build_client(module)
+    assert module.no_log_values == {"env-token-value", "  env-token-value\n"}
+
+
+def test_unused_environment_secrets_are_masked_too(monkeypatch):
+    # the task's token wins, but a key in the environment is still a secret nobody may see
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "env-key-value ")
+    install(monkeypatch, [], headers=token_headers())
+    module = StubModule(api_token=TOKEN)
+    build_client(module)
+    assert module.no_log_values == {TOKEN, "env-key-value "}
+
+
+def test_credential_with_a_line_break_fails_without_showing_it(monkeypatch):
+    fake = install(monkeypatch, [])
+    with pytest.raises(Fail) as excinfo:
+        build_client(StubModule(api_token="abc\ndef"))
+    assert excinfo.value.kwargs == {"failed": True, "msg": (
+        "api_token: contains a line break, control or non-ASCII character inside it, which an HTTP header cannot carry; "
+        "the value is not shown")}
+    assert fake.built_with is None
 
 
 def test_build_client_empty_base_url_means_the_default_endpoint(monkeypatch):
@@ -166,6 +252,19 @@ def test_module_failure_keeps_result():
 def test_resolve_zone_by_id_sends_nothing():
     fake = FakeTransport([])
     assert resolve_zone(OriginCloudRegionsClient(fake, BASE_URL), {"zone_id": "abc", "zone": None}) == "abc"
+    fake.assert_done()
+
+
+def test_resolve_zone_by_id_lower_cases_it():
+    fake = FakeTransport([])
+    assert resolve_zone(OriginCloudRegionsClient(fake, BASE_URL), {"zone_id": ZONE_ID.upper(), "zone": None}) == ZONE_ID
+    fake.assert_done()
+
+
+def test_resolve_zone_by_name_lower_cases_the_lookup():
+    fake = FakeTransport([Call("GET", BASE_URL + "/zones", params={"name": "example.com"},
+                               data=success([{"id": ZONE_ID, "name": "example.com"}]))])
+    assert resolve_zone(OriginCloudRegionsClient(fake, BASE_URL), {"zone_id": None, "zone": "Example.COM."}) == ZONE_ID
     fake.assert_done()
 
 
@@ -256,16 +355,75 @@ def test_run_module_logic_failure(monkeypatch):
 
 def test_run_module_api_error(monkeypatch):
     fake = install(monkeypatch, [Call("GET", V1 + "/192.0.2.1", status=401, data=failure((10000, "Authentication error")))])
+    module = StubModule(api_token=TOKEN, api_generation="v1")
     with pytest.raises(Fail) as excinfo:
-        run_module(StubModule(api_token=TOKEN, api_generation="v1"), read_one, lambda module: "192.0.2.1")
+        run_module(module, read_one, lambda module: "192.0.2.1")
     path = "/zones/%s/cache/origin_cloud_regions/192.0.2.1" % ZONE_ID
     assert excinfo.value.kwargs == {
         "failed": True,
         "msg": "Cloudflare API GET %s answered HTTP 401: [10000] Authentication error" % path,
         "api_error": {"status": 401, "method": "GET", "path": path, "errors": [{"code": 10000, "message": "Authentication error"}]},
     }
+    assert module.warnings == [V1_WARNING]
     fake.assert_done()
     assert fake.closed is True
+
+
+def test_run_module_unexpected_answer(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", V2 + "/192.0.2.1", data=success(None))])
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN), read_one, lambda module: "192.0.2.1")
+    path = "/zones/%s/origin/cloud_regions/192.0.2.1" % ZONE_ID
+    problem = "result should be a mapping with origin_ip, vendor and region, got None"
+    assert excinfo.value.kwargs == {
+        "failed": True,
+        "msg": "Cloudflare API GET %s answered HTTP 200 with an unusable answer: %s" % (path, problem),
+        "api_error": {"status": 200, "method": "GET", "path": path, "errors": [], "problem": problem},
+    }
+    fake.assert_done()
+    assert fake.closed is True
+
+
+def test_run_module_incomplete_listing(monkeypatch):
+    fake = install(monkeypatch, [])
+
+    def logic(module, client, zone_id, prepared):
+        raise IncompleteListingError("the listing of zone x is incomplete")
+
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(api_token=TOKEN), logic)
+    assert excinfo.value.kwargs == {"failed": True, "msg": "the listing of zone x is incomplete"}
+    assert fake.closed is True
+
+
+@pytest.mark.parametrize("params, problems", [
+    ({"zone_id": "not-a-zone-id"}, ["zone_id: must be a zone id of 32 hex digits, got 'not-a-zone-id'"]),
+    ({"timeout": 0.0}, ["timeout: must be greater than 0 seconds, got 0.0"]),
+    ({"max_retry_wait": -1.0}, ["max_retry_wait: must be 0 or more seconds, got -1.0"]),
+    ({"api_base_url": "api.cloudflare.com"}, ["api_base_url: must be an http:// or https:// URL with a host, got 'api.cloudflare.com'"]),
+    ({"zone_id": None, "zone": "not a zone"}, ["zone: must be a DNS name such as example.com, got 'not a zone'"]),
+    ({"timeout": -1.0, "zone_id": "x"}, ["timeout: must be greater than 0 seconds, got -1.0",
+                                         "zone_id: must be a zone id of 32 hex digits, got 'x'"]),
+])
+def test_run_module_refuses_connection_problems_before_anything(monkeypatch, params, problems):
+    fake = install(monkeypatch, [])
+    prepared = []
+    # no credentials at all: the option problems are what the user needs to hear first
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(**params), read_one, prepared.append)
+    assert excinfo.value.kwargs == {"failed": True, "msg": "; ".join(problems), "problems": problems}
+    assert prepared == []
+    assert fake.built_with is None
+    assert fake.received == []
+
+
+def test_run_module_with_an_upper_case_zone_id_uses_it_lower_cased(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", V2 + "/192.0.2.1", data=success(v2_entry("192.0.2.1", "aws", "us-east-1")))])
+    with pytest.raises(Exit) as excinfo:
+        run_module(StubModule(api_token=TOKEN, zone_id=ZONE_ID.upper()), read_one, lambda module: "192.0.2.1")
+    assert excinfo.value.kwargs["zone_id"] == ZONE_ID
+    assert excinfo.value.kwargs["seen_zone"] == ZONE_ID
+    fake.assert_done()
 
 
 def test_run_module_transport_error(monkeypatch):
@@ -281,3 +439,29 @@ def test_run_module_transport_error(monkeypatch):
 
 def test_cloudflare_api_error_is_not_swallowed_as_module_failure():
     assert not issubclass(CloudflareAPIError, ModuleFailure)
+
+
+# -- outcome_unknown: may a failed write have been applied? -------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 429, 499])
+def test_a_4xx_answer_is_a_known_no(status):
+    assert outcome_unknown(CloudflareAPIError("PUT", "/x", status, [{"code": 1, "message": "no"}])) is False
+
+
+@pytest.mark.parametrize("error", [
+    CloudflareAPIError("PUT", "/x", 500, [{"code": 1140, "message": "Internal error."}]),
+    CloudflareAPIError("PUT", "/x", 502, text="<html>Bad gateway</html>"),
+    CloudflareAPIError("PUT", "/x", 503),
+    # an error envelope on a 2xx or 3xx status is no clear no either
+    CloudflareAPIError("PUT", "/x", 200, [{"code": 1140, "message": "Internal error."}]),
+    CloudflareAPIError("PUT", "/x", 302),
+    UnexpectedAnswerError("PUT", "/x", 200, "the body is not JSON"),
+    TransportError("PUT /x failed: gave up after retries (timed out)"),
+], ids=["500", "502", "503", "200-envelope", "302", "unexpected-answer", "transport"])
+def test_anything_else_leaves_the_outcome_unknown(error):
+    assert outcome_unknown(error) is True
+
+
+def test_request_failures():
+    assert set(REQUEST_FAILURES) == {CloudflareAPIError, UnexpectedAnswerError, TransportError}
