@@ -11,6 +11,9 @@ import json
 
 import pytest
 
+from ansible.module_utils import basic
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import TransportError
 from ansible_collections.edgeops.cloudflare.plugins.modules import origin_cloud_region
 from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
     BASE_URL,
@@ -40,6 +43,14 @@ T1 = "2026-06-01T08:00:00Z"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     clear_cloudflare_env(monkeypatch)
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """The warnings the module gives, in order (AnsibleModule.warn recorded instead of collected globally)."""
+    recorded = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, **kwargs: recorded.append(warning))
+    return recorded
 
 
 def args(**overrides):
@@ -356,9 +367,25 @@ def test_api_base_url_from_the_environment(monkeypatch):
 
 
 def test_transport_options_reach_the_transport(monkeypatch):
-    _result, fake = run(monkeypatch, args(timeout=5, validate_certs=False), [get("192.0.2.1", "aws", "us-east-1")])
+    _result, fake = run(monkeypatch, args(timeout=5, validate_certs=False, max_retry_wait=0), [get("192.0.2.1", "aws", "us-east-1")])
     assert fake.built_with[1]["timeout"] == 5.0
     assert fake.built_with[1]["validate_certs"] is False
+    assert fake.built_with[1]["max_retry_wait"] == 0.0
+
+
+def test_v1_warns_about_its_end_of_life(monkeypatch, warnings):
+    run(monkeypatch, args(api_generation="v1"), [
+        Call("GET", V1 + "/192.0.2.1", data=success(v1_setting(v1_entry("192.0.2.1", "aws", "us-east-1")))),
+    ])
+    assert warnings == [
+        "api_generation=v1 uses Cloudflare's deprecated /cache/origin_cloud_regions API, whose end of life was 2026-10-01; "
+        "it works only while the account still answers it. Move to api_generation=v2 (the default), which manages the "
+        "same mappings."]
+
+
+def test_v2_does_not_warn(monkeypatch, warnings):
+    run(monkeypatch, args(), [get("192.0.2.1", "aws", "us-east-1")])
+    assert warnings == []
 
 
 def test_v1_create_is_a_post(monkeypatch):
@@ -416,8 +443,11 @@ GET_PATH = PUT_PATH
     (403, 1164, "Maximum number of IP mappings configured for zone."),
     (400, 1157, "The vendor aws doesn't exist or the region us-east-1 does not exist for the specified cloud vendor."),
     (400, 1146, "body origin_ip does not match URL"),
+    # a 429 still there when the retry budget is used up: Cloudflare said no
+    (429, 971, "Please wait and consider throttling your request speed"),
 ])
 def test_write_errors_fail_with_codes(monkeypatch, status, code, message):
+    # a 4xx is a known "no": the task fails at once, without reading the mapping back
     result, _fake = run(monkeypatch, args(validate_region=False), [
         get("192.0.2.1"),
         put("192.0.2.1", "aws", "us-east-1", status=status, data=failure((code, message))),
@@ -533,3 +563,320 @@ def test_a_secret_from_the_environment_is_masked_in_real_output(monkeypatch, cap
     assert result["failed"] is True
     assert result["api_error"]["errors"][0]["code"] == 10000
     assert TOKEN not in out
+
+
+# -- writes whose outcome is unknown: one GET of the mapping decides --------------------------------------
+
+LOST = TransportError("PUT %s/192.0.2.1 failed: gave up after retries (Remote end closed connection without response)" % V2)
+DELETE_LOST = TransportError("DELETE %s/192.0.2.1 failed: gave up after retries (Read timed out. (read timeout=30.0))" % V2)
+PUT_500 = "Cloudflare API PUT %s answered HTTP 500: [1140] Internal error." % PUT_PATH
+PUT_NULL = ("Cloudflare API PUT %s answered HTTP 200 with an unusable answer: result should be a mapping with origin_ip, "
+            "vendor and region, got None" % PUT_PATH)
+
+
+def test_put_500_whose_write_is_in_place_succeeds_with_a_warning(monkeypatch, warnings):
+    result, _fake = run(monkeypatch, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", status=500, data=failure((1140, "Internal error."))),
+        get("192.0.2.1", "aws", "us-east-1"),
+    ])
+    assert result == {
+        "changed": True,
+        "mapping": mapping("192.0.2.1", "aws", "us-east-1"),
+        "origin_ip": "192.0.2.1",
+        "zone_id": ZONE_ID,
+        "api_requests": 3,
+    }
+    assert warnings == ["%s; reading the mapping back showed the change in place" % PUT_500]
+
+
+def test_lost_put_answer_whose_write_is_not_in_place_fails(monkeypatch, warnings):
+    result, _fake = run(monkeypatch, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", raises=LOST),
+        get("192.0.2.1"),
+    ], fails=True)
+    assert result == {"failed": True, "origin_ip": "192.0.2.1", "msg": (
+        "%s; the mapping was read back and the change is not in place (now: absent). Running the task again converges once "
+        "the API accepts the write." % LOST)}
+    assert warnings == []
+
+
+def test_lost_update_answer_with_the_old_region_still_there_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(region="us-west-2", validate_region=False), [
+        get("192.0.2.1", "aws", "us-east-1"),
+        put("192.0.2.1", "aws", "us-west-2", status=502, data=None, text="<html>Bad gateway</html>"),
+        get("192.0.2.1", "aws", "us-east-1"),
+    ], fails=True)
+    error = "Cloudflare API PUT %s answered HTTP 502: <html>Bad gateway</html>" % PUT_PATH
+    assert result["msg"] == ("%s; the mapping was read back and the change is not in place (now: %s). Running the task again "
+                             "converges once the API accepts the write."
+                             % (error, {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"}))
+    assert result["api_error"] == {"status": 502, "method": "PUT", "path": PUT_PATH, "errors": []}
+    assert result["origin_ip"] == "192.0.2.1"
+
+
+def test_write_and_read_back_both_failing_leave_the_outcome_unknown(monkeypatch):
+    read_error = TransportError("GET %s/192.0.2.1 failed: gave up after retries (timed out)" % V2)
+    result, _fake = run(monkeypatch, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", data=success(None)),
+        Call("GET", V2 + "/192.0.2.1", raises=read_error),
+    ], fails=True)
+    assert result == {
+        "failed": True,
+        "origin_ip": "192.0.2.1",
+        "msg": ("%s; reading the mapping back failed too (%s), so whether the write was applied is unknown. Running the task "
+                "again converges." % (PUT_NULL, read_error)),
+        "api_error": {"status": 200, "method": "PUT", "path": PUT_PATH, "errors": [],
+                      "problem": "result should be a mapping with origin_ip, vendor and region, got None"},
+    }
+
+
+def test_read_back_with_an_unusable_answer_leaves_the_outcome_unknown(monkeypatch):
+    result, _fake = run(monkeypatch, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", raises=LOST),
+        Call("GET", V2 + "/192.0.2.1", data=success({"origin_ip": "192.0.2.1"})),
+    ], fails=True)
+    assert result["msg"].startswith("%s; reading the mapping back failed too (Cloudflare API GET %s answered HTTP 200 with an "
+                                    "unusable answer: " % (LOST, GET_PATH))
+    assert result["msg"].endswith("so whether the write was applied is unknown. Running the task again converges.")
+
+
+def test_put_answered_with_result_null_is_checked_by_reading_back(monkeypatch, warnings):
+    result, _fake = run(monkeypatch, args(), [
+        get("192.0.2.1"),
+        supported(),
+        put("192.0.2.1", "aws", "us-east-1", data=success(None)),
+        get("192.0.2.1", "aws", "us-east-1"),
+    ])
+    assert result["changed"] is True
+    assert result["mapping"] == mapping("192.0.2.1", "aws", "us-east-1")
+    assert warnings == ["%s; reading the mapping back showed the change in place" % PUT_NULL]
+
+
+def test_put_answered_with_result_null_and_nothing_written_fails_clearly(monkeypatch):
+    result, _fake = run(monkeypatch, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", data=success(None)),
+        get("192.0.2.1"),
+    ], fails=True)
+    assert result["msg"] == ("%s; the mapping was read back and the change is not in place (now: absent). Running the task "
+                             "again converges once the API accepts the write." % PUT_NULL)
+    assert result["api_error"]["problem"] == "result should be a mapping with origin_ip, vendor and region, got None"
+
+
+@pytest.mark.parametrize("result_value, problem", [
+    (None, "result should be a mapping with origin_ip, vendor and region, got None"),
+    ({}, "result should be a mapping with origin_ip, vendor and region, got {}"),
+    ({"origin_ip": "192.0.2.1", "vendor": "aws"}, "result should be a mapping with origin_ip, vendor and region, got "
+                                                  "{'origin_ip': '192.0.2.1', 'vendor': 'aws'}"),
+])
+def test_get_answered_with_an_unusable_result_fails_clearly(monkeypatch, result_value, problem):
+    # the first read is no write: nothing to settle, a clear failure and no further request
+    result, _fake = run(monkeypatch, args(), [Call("GET", V2 + "/192.0.2.1", data=success(result_value))], fails=True)
+    assert result == {
+        "failed": True,
+        "msg": "Cloudflare API GET %s answered HTTP 200 with an unusable answer: %s" % (GET_PATH, problem),
+        "api_error": {"status": 200, "method": "GET", "path": GET_PATH, "errors": [], "problem": problem},
+    }
+
+
+def test_get_answered_with_html_fails_clearly(monkeypatch):
+    result, _fake = run(monkeypatch, args(), [Call("GET", V2 + "/192.0.2.1", data=None, text="<html>login</html>")], fails=True)
+    assert result["msg"] == ("Cloudflare API GET %s answered HTTP 200 with an unusable answer: the body is not JSON "
+                             "('<html>login</html>')" % GET_PATH)
+
+
+def test_delete_500_whose_mapping_is_gone_succeeds_with_a_warning(monkeypatch, warnings):
+    result, _fake = run(monkeypatch, args(state="absent"), [
+        get("192.0.2.1", "aws", "us-east-1"),
+        Call("DELETE", V2 + "/192.0.2.1", status=500, data=failure((1140, "Internal error."))),
+        get("192.0.2.1"),
+    ])
+    assert result == {"changed": True, "mapping": None, "origin_ip": "192.0.2.1", "zone_id": ZONE_ID, "api_requests": 3}
+    assert warnings == ["Cloudflare API DELETE %s answered HTTP 500: [1140] Internal error.; reading the mapping back showed "
+                        "the change in place" % PUT_PATH]
+
+
+def test_lost_delete_answer_with_the_mapping_still_there_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(state="absent"), [
+        get("192.0.2.1", "aws", "us-east-1"),
+        Call("DELETE", V2 + "/192.0.2.1", raises=DELETE_LOST),
+        get("192.0.2.1", "aws", "us-east-1"),
+    ], fails=True)
+    assert result == {"failed": True, "origin_ip": "192.0.2.1", "msg": (
+        "%s; the mapping was read back and the change is not in place (now: %s). Running the task again converges once the "
+        "API accepts the write." % (DELETE_LOST, {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"}))}
+
+
+def test_delete_4xx_fails_at_once(monkeypatch):
+    result, _fake = run(monkeypatch, args(state="absent"), [
+        get("192.0.2.1", "aws", "us-east-1"),
+        Call("DELETE", V2 + "/192.0.2.1", status=403, data=failure((10000, "Authentication error"))),
+    ], fails=True)
+    assert result == {
+        "failed": True,
+        "msg": "Cloudflare API DELETE %s answered HTTP 403: [10000] Authentication error" % PUT_PATH,
+        "api_error": {"status": 403, "method": "DELETE", "path": PUT_PATH, "errors": [{"code": 10000, "message": "Authentication error"}]},
+    }
+
+
+V1_PATH = "/zones/%s/cache/origin_cloud_regions" % ZONE_ID
+
+
+def test_v1_lost_post_answer_is_checked_by_reading_back(monkeypatch, warnings):
+    error = TransportError("POST %s failed: gave up after retries (timed out)" % V1)
+    result, _fake = run(monkeypatch, args(api_generation="v1", validate_region=False), [
+        Call("GET", V1 + "/192.0.2.1", status=404, data=NOT_FOUND_1142),
+        Call("POST", V1, json={"ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"}, raises=error),
+        Call("GET", V1 + "/192.0.2.1", data=success(v1_setting(v1_entry("192.0.2.1", "aws", "us-east-1", T1)))),
+    ])
+    assert result["changed"] is True
+    assert result["mapping"] == mapping("192.0.2.1", "aws", "us-east-1", T1)
+    assert warnings[-1] == "%s; reading the mapping back showed the change in place" % error
+
+
+def test_v1_patch_500_not_in_place_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(api_generation="v1", region="us-west-2", validate_region=False), [
+        Call("GET", V1 + "/192.0.2.1", data=success(v1_setting(v1_entry("192.0.2.1", "aws", "us-east-1")))),
+        Call("PATCH", V1, json={"ip": "192.0.2.1", "vendor": "aws", "region": "us-west-2"}, status=503,
+             data=failure((1140, "Internal error."))),
+        Call("GET", V1 + "/192.0.2.1", data=success(v1_setting(v1_entry("192.0.2.1", "aws", "us-east-1")))),
+    ], fails=True)
+    assert result["msg"].startswith("Cloudflare API PATCH %s answered HTTP 503: [1140] Internal error.; the mapping was read "
+                                    "back and the change is not in place" % V1_PATH)
+    assert result["api_error"]["method"] == "PATCH"
+
+
+def test_check_mode_never_reads_back(monkeypatch):
+    result, fake = run(monkeypatch, args(_ansible_check_mode=True, validate_region=False), [get("192.0.2.1")])
+    assert result["changed"] is True
+    assert len(fake.received) == 1
+
+
+def test_the_read_back_warning_reaches_the_real_exit_json(monkeypatch, capsys):
+    code, out = real_output(monkeypatch, capsys, args(validate_region=False), [
+        get("192.0.2.1"),
+        put("192.0.2.1", "aws", "us-east-1", raises=LOST),
+        get("192.0.2.1", "aws", "us-east-1"),
+    ], token_headers())
+    result = json.loads(out)
+    assert code == 0
+    assert result["changed"] is True
+    assert any("reading the mapping back showed the change in place" in str(warning) for warning in result["warnings"])
+    assert TOKEN not in out
+
+
+# -- options checked before any request ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides, problem", [
+    ({"zone_id": "023e105f4ecef8ad9ca31a8372d0c353/../x"}, "zone_id: must be a zone id of 32 hex digits, got '023e105f4ecef8ad9ca31a8372d0c353/../x'"),
+    ({"zone_id": None, "zone": "example.com/x"}, "zone: must be a DNS name such as example.com, got 'example.com/x'"),
+    ({"timeout": -1}, "timeout: must be greater than 0 seconds, got -1.0"),
+    ({"max_retry_wait": -0.5}, "max_retry_wait: must be 0 or more seconds, got -0.5"),
+    ({"api_base_url": "localhost:8787"}, "api_base_url: must be an http:// or https:// URL with a host, got 'localhost:8787'"),
+])
+def test_connection_problems_are_refused_with_no_request(monkeypatch, overrides, problem):
+    result, fake = run(monkeypatch, args(**overrides), [], fails=True)
+    assert result == {"failed": True, "msg": problem, "problems": [problem]}
+    assert fake.built_with is None
+    assert fake.received == []
+
+
+def test_upper_case_zone_id_is_sent_lower_cased(monkeypatch):
+    result, _fake = run(monkeypatch, args(zone_id=ZONE_ID.upper()), [get("192.0.2.1", "aws", "us-east-1")])
+    assert result["zone_id"] == ZONE_ID
+
+
+def test_zone_name_is_looked_up_lower_cased_without_the_trailing_dot(monkeypatch):
+    zone = "8f1c7a9d2e3b4c5d6e7f8091a2b3c4d5"
+    result, _fake = run(monkeypatch, args(zone_id=None, zone="Example.COM."), [
+        Call("GET", BASE_URL + "/zones", params={"name": "example.com"}, data=success([{"id": zone, "name": "example.com"}])),
+        Call("GET", "%s/zones/%s/origin/cloud_regions/192.0.2.1" % (BASE_URL, zone), data=success(v2_entry("192.0.2.1", "aws", "us-east-1"))),
+    ])
+    assert result["zone_id"] == zone
+
+
+def test_credentials_are_stripped_before_use(monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN + "\n")
+    result, _fake = run(monkeypatch, args(api_token=None), [get("192.0.2.1", "aws", "us-east-1")], headers=token_headers(TOKEN))
+    assert result["changed"] is False
+
+
+def test_credential_with_an_inner_line_break_fails_without_showing_it(monkeypatch):
+    result, fake = run(monkeypatch, args(api_token="abc\nX-Injected: 1"), [], fails=True)
+    assert result == {"failed": True, "msg": (
+        "api_token: contains a line break, control or non-ASCII character inside it, which an HTTP header cannot carry; "
+        "the value is not shown")}
+    assert fake.built_with is None
+
+
+class AnswersAnything:
+    """A transport for the tests below, which accept either of two fixes: it answers whatever is sent.
+
+    A zone lookup finds "example.com"; a mapping GET finds the wanted mapping.
+    """
+
+    def __init__(self):
+        self.received = []
+        self.built = False
+
+    def make_transport(self, headers, params, secrets=()):
+        self.built = True
+        return self
+
+    def request(self, method, url, params=None, json_body=None):
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import HTTPResponse
+
+        self.received.append({"method": method, "url": url, "params": params})
+        if url == BASE_URL + "/zones":
+            return HTTPResponse(200, {}, success([{"id": ZONE_ID, "name": "example.com"}]))
+        return HTTPResponse(200, {}, success(v2_entry("192.0.2.1", "aws", "us-east-1")))
+
+    def close(self):
+        pass
+
+
+def run_answering_anything(monkeypatch, module_args):
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.edgeops.cloudflare.tests.unit.utils import AnsibleExitJson, AnsibleFailJson, _run
+
+    transport = AnswersAnything()
+    monkeypatch.setattr(_module, "make_transport", transport.make_transport)
+    try:
+        _run(MAIN, module_args)
+    except (AnsibleExitJson, AnsibleFailJson) as exc:
+        return exc.kwargs, transport
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@pytest.mark.parametrize("zone_id", [ZONE_ID + "\n", ZONE_ID.upper() + "\n"])
+def test_zone_id_with_a_trailing_newline_never_reaches_a_url(monkeypatch, zone_id):
+    # e.g. zone_id: "{{ lookup('file', 'zone_id.txt') }}" or a YAML block scalar. Either fix is fine:
+    # refuse it before any request, or use the 32 digits; never send ".../zones/<id>%0A/...".
+    result, transport = run_answering_anything(monkeypatch, args(zone_id=zone_id))
+    if result.get("failed"):
+        assert result["msg"].startswith("zone_id: ")
+        assert transport.received == []
+    else:
+        assert [call["url"] for call in transport.received] == [V2 + "/192.0.2.1"]
+
+
+@pytest.mark.parametrize("zone", ["example.com\n", " example.com ", "Example.COM.\n"])
+def test_zone_name_that_passes_the_check_is_looked_up_as_checked(monkeypatch, zone):
+    # connection_problems accepts the zone name after strip(); the lookup must then use the stripped
+    # name too (or the check must refuse it). Today the lookup sends name="example.com\n" and fails
+    # with "zone: no zone named 'example.com\n' is visible with these credentials".
+    result, transport = run_answering_anything(monkeypatch, args(zone_id=None, zone=zone))
+    if result.get("failed"):
+        assert result["msg"].startswith("zone: ")
+        assert transport.received == []
+    else:
+        assert transport.received[0]["params"] == {"name": "example.com"}
+        assert result["zone_id"] == ZONE_ID
