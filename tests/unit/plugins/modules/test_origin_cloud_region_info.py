@@ -148,3 +148,92 @@ def test_api_error(monkeypatch):
                              "[9109] Unauthorized to access requested resource" % ZONE_ID)
     assert result["api_error"]["errors"] == [{"code": 9109, "message": "Unauthorized to access requested resource"}]
     assert TOKEN not in json.dumps(result)
+
+
+# -- the listing is checked: an incomplete one fails instead of being reported --------------------------
+
+
+def ips(start, stop):
+    return ["10.0.%d.%d" % (n // 256, n % 256) for n in range(start, stop)]
+
+
+def page_call(number, addresses, info):
+    return Call("GET", V2, params={"page": number, "per_page": 100}, data=success([v2_entry(ip, "aws", "us-east-1") for ip in addresses], info))
+
+
+def incomplete_message(problem):
+    return ("the listing of zone %s is incomplete or inconsistent (%s); nothing was planned on it. Run again; if it persists, "
+            "the API or a proxy in between is not answering pages correctly" % (ZONE_ID, problem))
+
+
+@pytest.mark.parametrize("calls, problem", [
+    # a server (or a cache in front of it) that ignores "page": page 1 again
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 3)), page_call(2, ips(0, 100), page_info(2, 100, 100, 250, 3))],
+     "page 2 repeats 100 mapping(s) of earlier pages (first: 10.0.0.0)"),
+    # an empty page in the middle
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 3)), page_call(2, [], page_info(2, 100, 0, 250, 3))],
+     "page 2 of 3 holds 0 mapping(s), not a full page of 100"),
+    # a short page in the middle
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 3)), page_call(2, ips(100, 150), page_info(2, 100, 50, 250, 3))],
+     "page 2 of 3 holds 50 mapping(s), not a full page of 100"),
+    # "1 page" of a zone said to hold 250
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 1))],
+     "100 mapping(s) on 1 page(s), but result_info.total_count says 250"),
+    # a page whose items disagree with its own count
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 3)), page_call(2, ips(100, 199), page_info(2, 100, 100, 250, 3))],
+     "page 2 holds 99 mappings but its result_info.count says 100"),
+    # the zone changed while it was read
+    ([page_call(1, ips(0, 100), page_info(1, 100, 100, 250, 3)), page_call(2, ips(100, 200), page_info(2, 100, 100, 240, 3))],
+     "result_info.total_count changed from 250 on page 1 to 240 on page 2; the zone changed while it was read"),
+], ids=["page-ignored", "empty-page", "short-page", "total-pages-too-small", "count-mismatch", "total-changed"])
+def test_incomplete_listing_fails_and_reports_no_mappings(monkeypatch, calls, problem):
+    result, _fake = run(monkeypatch, args(), calls, fails=True)
+    assert result == {"failed": True, "msg": incomplete_message(problem)}
+    assert "mappings" not in result and "count" not in result
+
+
+def test_listing_that_never_ends_stops_at_a_bound(monkeypatch):
+    # no totals announced and every page full: stop after 36 pages (a full zone is 35), do not loop on
+    calls = [page_call(number, ips((number - 1) * 100, number * 100), {"page": number, "per_page": 100}) for number in range(1, 37)]
+    result, fake = run(monkeypatch, args(), calls, fails=True)
+    assert result["msg"] == incomplete_message(
+        "the server announces no total_pages or total_count and still answers full pages after 36 pages")
+    assert len(fake.received) == 36
+
+
+def test_listing_without_totals_ends_at_a_short_page(monkeypatch):
+    result, _fake = run(monkeypatch, args(), [
+        page_call(1, ips(0, 100), {"page": 1, "per_page": 100}),
+        page_call(2, ips(100, 130), {"page": 2, "per_page": 100}),
+    ])
+    assert result["count"] == 130
+
+
+def test_unusable_list_answer_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(), [Call("GET", V2, params={"page": 1, "per_page": 100}, data=success(None))], fails=True)
+    path = "/zones/%s/origin/cloud_regions" % ZONE_ID
+    assert result == {
+        "failed": True,
+        "msg": "Cloudflare API GET %s answered HTTP 200 with an unusable answer: result of page 1 should be a list, got None" % path,
+        "api_error": {"status": 200, "method": "GET", "path": path, "errors": [], "problem": "result of page 1 should be a list, got None"},
+    }
+
+
+def test_unusable_single_answer_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(origin_ip="192.0.2.1"), [Call("GET", V2 + "/192.0.2.1", data=success(None))], fails=True)
+    assert result["msg"].endswith("with an unusable answer: result should be a mapping with origin_ip, vendor and region, got None")
+
+
+def test_unusable_supported_regions_answer_fails(monkeypatch):
+    result, _fake = run(monkeypatch, args(origin_ip="192.0.2.1", supported_regions=True), [
+        Call("GET", V2 + "/192.0.2.1", data=success(v2_entry("192.0.2.1", "aws", "us-east-1"))),
+        Call("GET", V2 + "/supported_regions", data=success({"obtained_codes": True})),
+    ], fails=True)
+    assert result["api_error"]["problem"] == "result should be {obtained_codes, vendors: {...}}, got {'obtained_codes': True}"
+
+
+def test_bad_zone_id_fails_before_any_request(monkeypatch):
+    result, fake = run(monkeypatch, args(zone_id="example.com"), [], fails=True)
+    problem = "zone_id: must be a zone id of 32 hex digits, got 'example.com'"
+    assert result == {"failed": True, "msg": problem, "problems": [problem]}
+    assert fake.built_with is None
