@@ -131,6 +131,7 @@ class FakeTransport:
         self.received = []
         self.problems = []
         self.built_with = None
+        self.built_secrets = None
         self.closed = False
 
     # -- the seam ---------------------------------------------------------------
@@ -140,6 +141,8 @@ class FakeTransport:
         if self.built_with is not None:
             self._fail("make_transport was called twice")
         self.built_with = (dict(headers), dict(params))
+        # the values the real transport would mask in its error messages
+        self.built_secrets = list(secrets)
         if self.expected_headers is not None and dict(headers) != self.expected_headers:
             self._fail("transport built with headers\n%s\nexpected\n%s"
                        % (pprint.pformat(dict(headers)), pprint.pformat(self.expected_headers)))

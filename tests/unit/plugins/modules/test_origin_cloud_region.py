@@ -46,6 +46,20 @@ def clean_env(monkeypatch):
 
 
 @pytest.fixture
+def warnings_in_the_result(monkeypatch):
+    """Module warnings go into the module's result, as on a target host.
+
+    ansible-core 2.19 sends them to the controller's Display instead once any test in the
+    session has imported controller code (which sets ``module_utils._internal.is_controller``).
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from ansible.module_utils import _internal
+
+    if hasattr(_internal, "is_controller"):
+        monkeypatch.setattr(_internal, "is_controller", False)
+
+
+@pytest.fixture
 def warnings(monkeypatch):
     """The warnings the module gives, in order (AnsibleModule.warn recorded instead of collected globally)."""
     recorded = []
@@ -756,7 +770,7 @@ def test_check_mode_never_reads_back(monkeypatch):
     assert len(fake.received) == 1
 
 
-def test_the_read_back_warning_reaches_the_real_exit_json(monkeypatch, capsys):
+def test_the_read_back_warning_reaches_the_real_exit_json(monkeypatch, capsys, warnings_in_the_result):
     code, out = real_output(monkeypatch, capsys, args(validate_region=False), [
         get("192.0.2.1"),
         put("192.0.2.1", "aws", "us-east-1", raises=LOST),
@@ -802,8 +816,18 @@ def test_zone_name_is_looked_up_lower_cased_without_the_trailing_dot(monkeypatch
 
 def test_credentials_are_stripped_before_use(monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN + "\n")
-    result, _fake = run(monkeypatch, args(api_token=None), [get("192.0.2.1", "aws", "us-east-1")], headers=token_headers(TOKEN))
+    result, fake = run(monkeypatch, args(api_token=None), [get("192.0.2.1", "aws", "us-east-1")], headers=token_headers(TOKEN))
     assert result["changed"] is False
+    assert fake.built_secrets == [TOKEN]
+
+
+@pytest.mark.parametrize("module_args, headers, secrets", [
+    (args(), token_headers(), [TOKEN]),
+    (args(api_token=None, api_email="ops@example.com", api_key="global-key"), key_headers("ops@example.com", "global-key"), ["global-key"]),
+])
+def test_the_credential_is_handed_to_the_transport_as_a_secret(monkeypatch, module_args, headers, secrets):
+    _result, fake = run(monkeypatch, module_args, [get("192.0.2.1", "aws", "us-east-1")], headers=headers)
+    assert fake.built_secrets == secrets
 
 
 def test_credential_with_an_inner_line_break_fails_without_showing_it(monkeypatch):

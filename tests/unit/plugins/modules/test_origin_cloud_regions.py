@@ -44,6 +44,20 @@ def clean_env(monkeypatch):
 
 
 @pytest.fixture
+def warnings_in_the_result(monkeypatch):
+    """Module warnings go into the module's result, as on a target host.
+
+    ansible-core 2.19 sends them to the controller's Display instead once any test in the
+    session has imported controller code (which sets ``module_utils._internal.is_controller``).
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from ansible.module_utils import _internal
+
+    if hasattr(_internal, "is_controller"):
+        monkeypatch.setattr(_internal, "is_controller", False)
+
+
+@pytest.fixture
 def warnings(monkeypatch):
     """The warnings the module gives, in order (AnsibleModule.warn recorded instead of collected globally)."""
     recorded = []
@@ -824,7 +838,7 @@ def test_check_mode_never_reads_the_zone_again(monkeypatch):
     assert len(fake.received) == 2
 
 
-def test_the_settle_warning_reaches_the_real_exit_json(monkeypatch, capsys):
+def test_the_settle_warning_reaches_the_real_exit_json(monkeypatch, capsys, warnings_in_the_result):
     # pylint: disable-next=import-outside-toplevel
     from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
     # pylint: disable-next=import-outside-toplevel
