@@ -1694,9 +1694,9 @@ class Emulator:
         """Stop accepting, cut open connections and release the port."""
         if self._server is None:
             return
-        self.app.stopping.set()  # wakes handler threads sleeping in a delay
         self._server.shutdown()
         self._server.close_all()
+        self.app.stopping.set()  # after the cut: wakes handler threads sleeping in a delay, with nobody left to answer
         self._server.server_close()
         self._thread.join(timeout=5)
         self._server = None
@@ -1842,13 +1842,15 @@ def main(argv=None):
                             seed=args.seed, verbose=args.verbose, fault_rules=args.fault_rules)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
-    stop = threading.Event()
+    # The handler only appends to a list: Event.set() in a signal handler can deadlock when the
+    # signal lands while the main thread holds the Event's internal lock (inside Event.wait).
+    stop = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_args: stop.set())
+        signal.signal(signum, lambda *_args: stop.append(True))
     print(emulator.start(), flush=True)
     sys.stderr.write("admin endpoints: %s/{stats,state,reset,seed,config,log,faults}\n" % emulator.admin_url)
-    while not stop.wait(1.0):
-        pass
+    while not stop:
+        time.sleep(0.1)
     emulator.stop()
     return 0
 

@@ -10,7 +10,6 @@ Decision numbers (``D<n>``) refer to docs/emulator.md.
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
 import json
 import os
@@ -20,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -77,7 +77,7 @@ class Api:
 
     def call(self, method, path, **kwargs):
         """Any request below /client/v4."""
-        kwargs.setdefault("timeout", 10)
+        kwargs.setdefault("timeout", 30)
         return self.session.request(method, self.base_url + path, **kwargs)
 
     def v2(self, method, suffix="", **kwargs):
@@ -88,9 +88,9 @@ class Api:
         """A request below /zones/{zone}/cache/origin_cloud_regions."""
         return self.call(method, "/zones/%s/cache/origin_cloud_regions%s" % (self.zone, suffix), **kwargs)
 
-    def put(self, ip, vendor="aws", region="us-east-1", path_ip=None):
+    def put(self, ip, vendor="aws", region="us-east-1", path_ip=None, **kwargs):
         """v2 single PUT."""
-        return self.v2("PUT", "/" + (path_ip or ip), json={"origin_ip": ip, "vendor": vendor, "region": region})
+        return self.v2("PUT", "/" + (path_ip or ip), json={"origin_ip": ip, "vendor": vendor, "region": region}, **kwargs)
 
 
 def ok(response):
@@ -991,7 +991,7 @@ def test_fail_rate_one_answers_500_or_503_with_envelope_and_applies_nothing(emu)
 
 def test_drop_rate_one_closes_without_answer(emu):
     emu.configure(drop_rate=1.0)
-    with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=30) as sock:
         sock.sendall(b"GET /client/v4/zones HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n")
         assert sock.recv(1024) == b""
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -1035,6 +1035,646 @@ def test_unexpected_exception_is_a_500_envelope(api, emu, monkeypatch, capsys):
     assert "RuntimeError: boom" in capsys.readouterr().err
     monkeypatch.undo()
     assert ok(api.put("192.0.2.1"))["origin_ip"] == "192.0.2.1"
+
+
+# --------------------------------------------------------------------------- deterministic fault rules (D53)
+
+V2_LIST = "/zones/{zone_id}/origin/cloud_regions"
+V2_ITEM = V2_LIST + "/{origin_ip}"
+
+
+def rules_via_admin(emu, *rules):
+    """POST rules to /__emulator__/faults as other processes do; returns the JSON answer."""
+    response = requests.post(emu.admin_url + "/faults", json={"rules": list(rules)}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def faults_via_admin(emu):
+    return requests.get(emu.admin_url + "/faults", timeout=10).json()["rules"]
+
+
+def last_log(emu):
+    return emu.request_log(1)[0]
+
+
+def wait_for(condition, what):
+    """Wait until a handler thread got somewhere (a hang guard, not a speed check: 60 s is never a verdict on speed)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting for " + what
+        time.sleep(0.01)
+
+
+class HeldSleep:
+    """Stands in for ``Emulator.app.sleep`` and holds the handler until the test lets it go.
+
+    ``entered`` is set when the emulator starts its delay; the delay ends at ``release.set()``.
+    So a client with a short read timeout gives up while the emulator is provably still waiting,
+    whatever the machine's speed.
+    """
+
+    def __init__(self, on_enter=None):
+        self.calls = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.on_enter = on_enter
+        self.seen_on_enter = None
+
+    def __call__(self, seconds):
+        self.calls.append(seconds)
+        if self.on_enter:
+            self.seen_on_enter = self.on_enter()
+        self.entered.set()
+        self.release.wait(60)
+        return True
+
+
+# -- the admin endpoints, the Python API, validation
+
+def test_fault_admin_add_list_clear(emu, admin):
+    """POST appends and answers how many rules are queued; GET echoes each rule plus hits/remaining; DELETE empties."""
+    assert rules_via_admin(emu, {"action": "drop", "method": "PUT"}) == {"ok": True, "rules": 1}
+    assert rules_via_admin(emu, {"action": "status", "status": 429, "retry_after": "2", "times": None},
+                           {"action": "delay", "seconds": 0, "after": 3, "times": 2}) == {"ok": True, "rules": 3}
+    assert faults_via_admin(emu) == [
+        {"action": "drop", "method": "PUT", "hits": 0, "remaining": 1},
+        {"action": "status", "status": 429, "retry_after": "2", "times": None, "hits": 0, "remaining": None},
+        {"action": "delay", "seconds": 0, "after": 3, "times": 2, "hits": 0, "remaining": 2}]
+    assert emu.faults() == faults_via_admin(emu)
+    assert admin("DELETE", "faults").json() == {"ok": True, "removed": 3}
+    assert faults_via_admin(emu) == []
+
+
+def test_fault_python_api(emu):
+    assert emu.add_faults([{"action": "drop"}]) == 1
+    assert emu.add_faults(({"action": "drop"}, {"action": "body", "body": "html"})) == 3
+    assert [rule["action"] for rule in emu.faults()] == ["drop", "drop", "body"]
+    with pytest.raises(ValueError, match=r"rules\[0\]\.seconds"):
+        emu.add_faults([{"action": "delay"}])
+    assert emu.clear_faults() == 3
+    assert emu.faults() == []
+
+
+@pytest.mark.parametrize("rule, field", [
+    ("drop", "rules[0]: must be a JSON object"),
+    ({}, "rules[0].action: required"),
+    ({"action": "explode"}, "rules[0].action: required, one of"),
+    ({"action": "drop", "method": "get"}, "rules[0].method: must be one of GET, PUT, DELETE, PATCH, POST"),
+    ({"action": "drop", "method": "HEAD"}, "rules[0].method"),
+    ({"action": "drop", "route": "items"}, "rules[0].route: must be one of list, item, batch, supported_regions, zones, collection"),
+    ({"action": "drop", "page": 0}, "rules[0].page: must be an integer >= 1"),
+    ({"action": "drop", "page": "2"}, "rules[0].page"),
+    ({"action": "drop", "route": "item", "page": 2}, "rules[0].page: matches list requests only"),
+    ({"action": "drop", "after": -1}, "rules[0].after: must be an integer >= 0"),
+    ({"action": "drop", "after": 1.5}, "rules[0].after"),
+    ({"action": "drop", "times": 0}, "rules[0].times: must be an integer >= 1 or null"),
+    ({"action": "drop", "times": True}, "rules[0].times"),
+    ({"action": "drop", "seconds": 1}, "rules[0].seconds: unknown field for action \"drop\""),
+    ({"action": "drop", "tiems": 2}, "rules[0].tiems: unknown field"),
+    ({"action": "status", "status": 99}, "rules[0].status: must be an integer HTTP status from 200 to 599"),
+    ({"action": "status", "status": 204}, "rules[0].status"),
+    ({"action": "status", "status": "503"}, "rules[0].status"),
+    ({"action": "status", "code": "971"}, "rules[0].code: must be an integer"),
+    ({"action": "status", "message": 5}, "rules[0].message: must be a string"),
+    ({"action": "status", "retry_after": 2}, "rules[0].retry_after: must be a string"),
+    ({"action": "status", "headers": ["X-A"]}, "rules[0].headers: must be an object"),
+    ({"action": "status", "headers": {"Content-Length": "1"}}, "rules[0].headers.Content-Length: set by the emulator"),
+    ({"action": "status", "headers": {"X-A": "one\r\ntwo"}}, "rules[0].headers.X-A: must be a string without line breaks"),
+    ({"action": "status", "headers": {"bad name": "x"}}, "rules[0].headers: \"bad name\" is not a valid header name"),
+    ({"action": "delay"}, "rules[0].seconds: required"),
+    ({"action": "delay_after_apply", "seconds": -1}, "rules[0].seconds"),
+    ({"action": "delay", "seconds": "1"}, "rules[0].seconds"),
+    ({"action": "body"}, "rules[0].body: required, one of result_empty_object"),
+    ({"action": "body", "body": "xml"}, "rules[0].body"),
+    ({"action": "body", "body": "raw"}, "rules[0].raw: required with body \"raw\""),
+    ({"action": "body", "body": "html", "raw": "x"}, "rules[0].raw: only with body \"raw\""),
+    ({"action": "body", "body": "html", "content_type": "text/plain"}, "rules[0].content_type: only with body \"raw\""),
+    ({"action": "body", "body": "raw", "raw": "x", "content_type": 5}, "rules[0].content_type"),
+    ({"action": "body", "body": "html", "status": 600}, "rules[0].status"),
+    ({"action": "result_info"}, "rules[0].result_info: required"),
+    ({"action": "result_info", "result_info": {"pages": 1}}, "rules[0].result_info.pages: not a result_info field"),
+    ({"action": "empty_page", "route": "item"}, "rules[0].route: action \"empty_page\" acts on list requests only"),
+    ({"action": "repeat_page", "method": "PUT"}, "rules[0].method: action \"repeat_page\" acts on GET list requests only"),
+])
+def test_fault_admin_refuses_invalid_rules_naming_the_field(emu, admin, rule, field):
+    response = admin("POST", "faults", json={"rules": [rule]})
+    assert response.status_code == 400
+    assert field in response.json()["error"], response.json()
+    assert faults_via_admin(emu) == []
+
+
+def test_fault_admin_refuses_the_whole_batch_when_one_rule_is_bad(emu, admin):
+    response = admin("POST", "faults", json={"rules": [{"action": "drop"}, {"action": "status", "times": -1}]})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("rules[1].times:")
+    assert faults_via_admin(emu) == []
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"action": "drop"}, "body must be a JSON object {\"rules\": [RULE, ...]}"),
+    ([{"action": "drop"}], "body must be a JSON object"),
+    ({"rules": {"action": "drop"}}, "rules: must be a list of rule objects"),
+    ({"rules": [], "rule": []}, "rule: unknown field"),
+])
+def test_fault_admin_body_shape(emu, admin, body, message):
+    response = admin("POST", "faults", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_reset_clears_fault_rules(emu, admin):
+    emu.add_faults([{"action": "drop", "times": None}])
+    assert admin("POST", "reset").json() == {"ok": True}
+    assert emu.faults() == []
+    emu.add_faults([{"action": "drop", "times": None}])
+    emu.reset()
+    assert emu.faults() == []
+    ok(Api(emu.base_url).v2("GET"))
+
+
+def test_fault_rules_do_not_touch_admin_endpoints(emu, admin):
+    emu.add_faults([{"action": "drop", "times": None}, {"action": "status", "times": None}])
+    for name in ("stats", "state", "log", "faults"):
+        assert admin("GET", name).status_code == 200
+    assert [rule["hits"] for rule in emu.faults()] == [0, 0]
+    assert emu.stats()["requests"] == 0
+
+
+# -- matching: method, route, page, after, times, order
+
+def _status_of(call):
+    try:
+        return call().status_code
+    except requests.exceptions.ConnectionError:
+        return "drop"
+
+
+def test_fault_rule_matches_method_and_route(api, emu):
+    emu.add_faults([{"method": "PUT", "route": "item", "action": "status", "status": 500}])
+    assert_error(api.v2("GET", "/192.0.2.1"), 404, 1142)
+    ok(api.v2("PUT", "/batch", json=[item("192.0.2.9")]))
+    assert_error(api.put("192.0.2.1"), 500, 1140, "Internal error.")
+    assert emu.faults()[0]["remaining"] == 0
+    ok(api.put("192.0.2.1"))
+
+
+ROUTE_REQUESTS = {
+    "list": [lambda api: api.v2("GET"), lambda api: api.v1("GET")],
+    "item": [lambda api: api.v2("GET", "/192.0.2.1"), lambda api: api.put("192.0.2.1"), lambda api: api.v1("DELETE", "/192.0.2.1")],
+    "batch": [lambda api: api.v2("PUT", "/batch", json=[]), lambda api: api.v1("PATCH", "/batch", json=[]),
+              lambda api: api.v2("DELETE", "/batch", json=[])],
+    "supported_regions": [lambda api: api.v2("GET", "/supported_regions"), lambda api: api.v1("GET", "/supported_regions")],
+    "zones": [lambda api: api.call("GET", "/zones"), lambda api: api.call("GET", "/zones/%s" % ZONE)],
+    "collection": [lambda api: api.v1("POST", json=item("192.0.2.1", key="ip")), lambda api: api.v1("PATCH", json=item("192.0.2.1", key="ip"))],
+}
+
+
+@pytest.mark.parametrize("route", sorted(ROUTE_REQUESTS))
+def test_fault_rule_route_kinds(api, emu, route):
+    """Each ``route`` value matches its requests (both generations) and no other kind."""
+    emu.add_faults([{"route": route, "action": "status", "status": 502, "times": None}])
+    for kind, calls in sorted(ROUTE_REQUESTS.items()):
+        for call in calls:
+            assert (call(api).status_code == 502) is (kind == route), (kind, route)
+    assert emu.faults()[0]["hits"] == len(ROUTE_REQUESTS[route])
+
+
+def test_fault_rule_page(api, emu):
+    """``page`` matches list requests for that page; a missing page parameter is page 1 (v1 lists too)."""
+    emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(45)])
+    emu.add_faults([{"page": 2, "action": "status", "times": None}, {"page": 1, "action": "status", "status": 502, "times": None}])
+    assert api.v2("GET", params={"page": 2}).status_code == 503
+    assert api.v2("GET", params={"page": 2, "per_page": 5}).status_code == 503
+    assert api.v2("GET", params={"page": 3}).status_code == 200
+    assert api.v2("GET", "/192.0.2.1").status_code == 404
+    assert api.v2("GET").status_code == 502
+    assert api.v2("GET", params={"page": 1}).status_code == 502
+    assert api.v1("GET").status_code == 502
+    assert_error(api.v2("GET", params={"page": "x"}), 400, 1148)
+    assert [rule["hits"] for rule in emu.faults()] == [2, 3]
+
+
+def test_fault_rule_after_and_times(api, emu):
+    emu.add_faults([{"method": "GET", "route": "list", "after": 2, "times": 2, "action": "status"}])
+    assert [api.v2("GET").status_code for _index in range(5)] == [200, 200, 503, 503, 200]
+    assert emu.faults()[0]["hits"] == 2
+    assert emu.faults()[0]["remaining"] == 0
+
+
+def test_fault_rule_times_null_acts_forever(api, emu):
+    emu.add_faults([{"route": "list", "times": None, "action": "status", "status": 429}])
+    assert [api.v2("GET").status_code for _index in range(6)] == [429] * 6
+    assert emu.faults()[0]["hits"] == 6
+    assert emu.faults()[0]["remaining"] is None
+
+
+def test_fault_rules_first_match_wins_one_rule_per_request(api, emu):
+    emu.add_faults([{"route": "list", "action": "status", "status": 500},
+                    {"route": "list", "action": "status", "status": 502, "times": 2}])
+    assert [api.v2("GET").status_code for _index in range(4)] == [500, 502, 502, 200]
+    assert [(rule["hits"], rule["remaining"]) for rule in emu.faults()] == [(1, 0), (2, 0)]
+    assert emu.stats()["faults"]["status"] == 3
+
+
+def test_fault_rule_after_takes_the_request_it_lets_pass(api, emu):
+    """The first matching, not used-up rule takes the request: during ``after`` it lets it pass untouched,
+    and no later rule sees it."""
+    emu.add_faults([{"method": "PUT", "action": "status", "status": 503},
+                    {"method": "PUT", "after": 1, "action": "drop"},
+                    {"method": "PUT", "action": "status", "status": 502}])
+    assert [_status_of(lambda: Api(emu.base_url).put("192.0.2.1")) for _index in range(4)] == [503, 200, "drop", 502]
+    assert [rule["hits"] for rule in emu.faults()] == [1, 1, 1]
+
+
+def test_unmatched_requests_keep_their_log_shape(api, emu):
+    ok(api.v2("GET"))
+    entry = last_log(emu)
+    assert entry["fault"] is None
+    assert set(entry) == {"method", "path", "route", "status", "ms", "fault"}
+    assert emu.stats()["faults"] == NO_FAULTS
+
+
+def test_fault_rules_come_before_the_rate_limit_and_auth(emu, clock):
+    """D8: a ``status``/``drop`` rule answers before the rate limiter (no slot used) and before auth."""
+    emu.configure(rate_limit="1/60")
+    emu.add_faults([{"action": "status", "status": 503}, {"action": "drop"}])
+    anonymous = Api(emu.base_url, headers={})
+    assert_error(anonymous.v2("GET"), 503, 1140)
+    assert _status_of(lambda: anonymous.v2("GET")) == "drop"
+    ok(Api(emu.base_url).v2("GET"))  # the limiter's one slot was still free
+    assert_error(Api(emu.base_url).v2("GET"), 429, 971)
+
+
+def test_applying_actions_run_the_normal_pipeline_auth_included(emu):
+    """``drop_after_apply`` on a request that fails auth: still dropped, nothing written."""
+    emu.add_faults([{"action": "drop_after_apply", "method": "PUT"}])
+    with pytest.raises(requests.exceptions.ConnectionError):
+        Api(emu.base_url, headers={"Authorization": "Bearer wrong"}).put("192.0.2.1")
+    assert emu.mappings(ZONE) == []
+    stats = emu.stats()
+    assert (stats["writes"], stats["faults"]["drop_after_apply"]) == (0, 1)
+
+
+def test_applying_actions_go_through_the_rate_limiter(emu, clock):
+    emu.configure(rate_limit="1/60")
+    emu.add_faults([{"action": "body", "body": "html", "times": None}])
+    assert Api(emu.base_url).v2("GET").headers["Content-Type"] == "text/html"
+    response = Api(emu.base_url).v2("GET")
+    assert (response.status_code, response.headers["Content-Type"]) == (200, "text/html")  # the 429 was replaced
+    assert emu.request_log(1)[0]["fault"] == "body"
+    assert emu.stats()["by_status"] == {"200": 2}
+
+
+# -- the actions
+
+def test_fault_status_defaults_and_nothing_applied(api, emu):
+    emu.add_faults([{"method": "PUT", "action": "status"}])
+    response = api.put("192.0.2.1")
+    assert response.json() == {"success": False, "errors": [{"code": 1140, "message": "Service temporarily unavailable."}],
+                               "messages": [], "result": None}
+    assert response.status_code == 503
+    assert "Retry-After" not in response.headers
+    assert emu.mappings(ZONE) == []
+    stats = emu.stats()
+    assert (stats["writes"], stats["faults"]["status"], stats["by_status"]) == (0, 1, {"503": 1})
+    assert (last_log(emu)["status"], last_log(emu)["fault"]) == (503, "status")
+
+
+@pytest.mark.parametrize("retry_after", ["2", "1.5", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", ""])
+def test_fault_status_429_retry_after_is_verbatim(api, emu, retry_after):
+    emu.add_faults([{"action": "status", "status": 429, "retry_after": retry_after}])
+    response = api.v2("GET")
+    assert_error(response, 429, 971, "Please wait and consider throttling your request speed")
+    assert response.headers["Retry-After"] == retry_after
+    assert emu.stats()["rate_limited"] == 1
+
+
+def test_fault_status_code_message_and_headers(api, emu):
+    emu.add_faults([{"action": "status", "status": 403, "code": 971, "message": "slow down", "retry_after": "1",
+                     "headers": {"X-Fault": "yes", "Ratelimit": "\"default\";r=0;t=30"}},
+                    {"action": "status", "status": 502}])
+    response = api.v2("GET")
+    assert_error(response, 403, 971, "slow down")
+    assert (response.headers["Retry-After"], response.headers["X-Fault"], response.headers["Ratelimit"]) == ("1", "yes", "\"default\";r=0;t=30")
+    assert_error(api.v2("GET"), 502, 1140, "Bad Gateway.")
+
+
+def test_fault_drop_closes_without_answer_and_applies_nothing(emu):
+    emu.add_faults([{"method": "PUT", "action": "drop"}, {"route": "zones", "action": "drop"}])
+    with pytest.raises(requests.exceptions.ConnectionError):
+        Api(emu.base_url).put("192.0.2.1")
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=30) as sock:
+        sock.sendall(b"GET /client/v4/zones HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n")
+        assert sock.recv(1024) == b""
+    assert emu.mappings(ZONE) == []
+    stats = emu.stats()
+    assert (stats["writes"], stats["faults"]["drop"], stats["faults"]["dropped"], stats["by_status"]) == (0, 2, 0, {"dropped": 2})
+    assert [(entry["status"], entry["fault"]) for entry in emu.request_log()] == [(None, "drop"), (None, "drop")]
+
+
+def test_fault_drop_after_apply_put_loses_the_answer_not_the_write(emu):
+    emu.add_faults([{"method": "PUT", "route": "item", "action": "drop_after_apply"}])
+    with pytest.raises(requests.exceptions.ConnectionError):
+        Api(emu.base_url).put("192.0.2.1", "gcp", "us-central1")
+    assert emu.mappings(ZONE) == [v2_entry("192.0.2.1", "gcp", "us-central1")]
+    stats = emu.stats()
+    assert (stats["writes"], stats["faults"]["drop_after_apply"], stats["by_status"]) == (1, 1, {"dropped": 1})
+    assert (last_log(emu)["status"], last_log(emu)["fault"]) == (None, "drop_after_apply")
+
+
+def test_fault_drop_after_apply_batch_delete(emu):
+    emu.seed_mappings(ZONE, [item("192.0.2.1"), item("192.0.2.2")])
+    emu.add_faults([{"method": "DELETE", "route": "batch", "action": "drop_after_apply"}])
+    with pytest.raises(requests.exceptions.ConnectionError):
+        Api(emu.base_url).v2("DELETE", "/batch", json=["192.0.2.1"])
+    assert [entry["origin_ip"] for entry in emu.mappings(ZONE)] == ["192.0.2.2"]
+    assert emu.stats()["writes"] == 1
+
+
+def test_fault_delay_waits_then_handles_normally(api, emu, monkeypatch):
+    sleeps = SleepRecorder()
+    monkeypatch.setattr(emu.app, "sleep", sleeps)
+    emu.add_faults([{"method": "PUT", "action": "delay", "seconds": 2.5}])
+    assert ok(api.put("192.0.2.1"))["origin_ip"] == "192.0.2.1"
+    ok(api.put("192.0.2.2"))
+    assert sleeps.calls == [2.5]
+    assert emu.stats()["faults"]["delay"] == 1
+    assert emu.stats()["writes"] == 2
+    assert [entry["fault"] for entry in emu.request_log()] == ["delay", None]
+
+
+def test_fault_delay_holds_the_request_before_it_is_applied(emu, monkeypatch):
+    """``delay`` sleeps BEFORE handling: while it waits, nothing is written."""
+    held = HeldSleep(on_enter=lambda: emu.mappings(ZONE))
+    monkeypatch.setattr(emu.app, "sleep", held)
+    emu.add_faults([{"method": "PUT", "action": "delay", "seconds": 30}])
+    try:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            Api(emu.base_url).put("192.0.2.1", timeout=(30, 0.2))
+        assert held.entered.wait(60)
+        assert held.seen_on_enter == []
+        assert emu.stats()["requests"] == 0
+    finally:
+        held.release.set()
+    # Then it is handled normally (the client is gone by now); wait so the write cannot leak into the next test.
+    wait_for(emu.request_log, "the delayed PUT to be handled")
+    assert (last_log(emu)["status"], last_log(emu)["fault"]) == (200, "delay")
+    assert emu.mappings(ZONE) == [v2_entry("192.0.2.1")]
+
+
+def test_fault_delay_after_apply_client_gives_up_after_the_write(emu, monkeypatch):
+    """The write happens, then the answer waits; a client whose read timeout is shorter gives up."""
+    held = HeldSleep(on_enter=lambda: emu.mappings(ZONE))
+    monkeypatch.setattr(emu.app, "sleep", held)
+    emu.add_faults([{"method": "PUT", "action": "delay_after_apply", "seconds": 4}])
+    try:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            Api(emu.base_url).put("192.0.2.1", timeout=(30, 0.2))
+        assert held.entered.wait(60)
+        assert held.calls == [4]
+        assert held.seen_on_enter == [v2_entry("192.0.2.1")]
+        stats = emu.stats()
+        assert (stats["writes"], stats["faults"]["delay_after_apply"]) == (1, 1)
+        assert (last_log(emu)["status"], last_log(emu)["fault"]) == (200, "delay_after_apply")
+    finally:
+        held.release.set()
+
+
+def test_fault_delays_really_wait(api, emu):
+    """With the real sleep: lower bounds only (a slow machine only makes them longer)."""
+    emu.add_faults([{"action": "delay", "seconds": 0.2}, {"action": "delay_after_apply", "seconds": 0.2}])
+    started = time.perf_counter()
+    ok(api.put("192.0.2.1"))
+    ok(api.put("192.0.2.2"))
+    assert time.perf_counter() - started >= 0.4
+    assert len(emu.mappings(ZONE)) == 2
+
+
+def test_stop_cuts_a_delayed_request_and_wakes_its_handler():
+    """stop() during an hour-long delay rule: the client's connection is cut and the sleeping handler is woken."""
+    emulator = EMU.Emulator(fault_rules=[{"action": "delay", "seconds": 3600}])
+    emulator.start()
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=60) as sock:
+        sock.sendall(b"GET /client/v4/zones HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n")
+        wait_for(lambda: emulator.stats()["faults"]["delay"], "the delay rule to act")
+        emulator.stop()
+        assert sock.recv(65536) == b""
+    assert emulator.app.stopping.is_set()
+    wait_for(emulator.request_log, "the woken handler to finish")
+
+
+def _put_with_body_rule(emu, **rule):
+    emu.add_faults([dict(rule, method="PUT", route="item", action="body")])
+    return Api(emu.base_url).put("192.0.2.1")
+
+
+@pytest.mark.parametrize("kind, result", [("result_empty_object", {}), ("result_empty_list", []), ("result_null", None)])
+def test_fault_body_results(emu, kind, result):
+    response = _put_with_body_rule(emu, body=kind)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"success": True, "errors": [], "messages": [], "result": result}
+    assert emu.mappings(ZONE) == [v2_entry("192.0.2.1")]
+    stats = emu.stats()
+    assert (stats["writes"], stats["faults"]["body"]) == (1, 1)
+    assert (last_log(emu)["status"], last_log(emu)["fault"]) == (200, "body")
+
+
+def test_fault_body_truncated_json_is_the_real_answer_cut_in_half(emu):
+    truncated = _put_with_body_rule(emu, body="truncated_json")
+    real = Api(emu.base_url).put("192.0.2.1")  # identical PUT: identical answer (modified_on kept, D18)
+    assert truncated.status_code == 200
+    assert truncated.headers["Content-Type"] == "application/json"
+    assert truncated.content == real.content[:len(real.content) // 2]
+    with pytest.raises(ValueError):
+        json.loads(truncated.content)
+
+
+def test_fault_body_html(emu):
+    response = _put_with_body_rule(emu, body="html", status=502)
+    assert response.status_code == 502
+    assert response.headers["Content-Type"] == "text/html"
+    assert response.text.startswith("<!DOCTYPE html>")
+    assert "502 Bad Gateway" in response.text
+    assert emu.mappings(ZONE) == [v2_entry("192.0.2.1")]
+    assert emu.stats()["writes"] == 1
+
+
+def test_fault_body_not_envelope(emu):
+    document = _put_with_body_rule(emu, body="not_envelope").json()
+    assert isinstance(document, dict)
+    assert "success" not in document and "result" not in document
+
+
+def test_fault_body_raw(emu):
+    response = _put_with_body_rule(emu, body="raw", raw="upstream said no \u2603", content_type="text/plain; charset=utf-8",
+                                   status=500, headers={"X-Upstream": "1"})
+    assert response.status_code == 500
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["X-Upstream"] == "1"
+    assert response.content == "upstream said no \u2603".encode("utf-8")
+    emu.reset()
+    assert _put_with_body_rule(emu, body="raw", raw="{}").headers["Content-Type"] == "text/plain"
+
+
+def test_fault_body_replaces_an_error_answer_too(api, emu):
+    emu.add_faults([{"route": "item", "action": "body", "body": "result_null"}])
+    response = api.v2("GET", "/192.0.2.1")  # really a 404
+    assert response.status_code == 200
+    assert response.json()["result"] is None
+    assert emu.stats()["writes"] == 0
+
+
+@pytest.mark.parametrize("rule", [{"body": "html"}, {"body": "raw", "raw": "x" * 3000}, {"body": "truncated_json"},
+                                  {"body": "result_null"}])
+def test_fault_body_answers_are_one_write(emu, rule):
+    """Like every answer: status line, headers and the whole body arrive in the first recv."""
+    emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(20)])
+    emu.add_faults([dict(rule, action="body")])
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=30) as sock:
+        sock.sendall(b"GET /client/v4/zones/%s/origin/cloud_regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n"
+                     % ZONE.encode())
+        data = sock.recv(65536)
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert len(body) == int(re.search(rb"Content-Length: (\d+)", head).group(1)) > 0
+
+
+def _page(api, number, per_page=20):
+    response = api.v2("GET", params={"page": number, "per_page": per_page})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_fault_empty_page(api, emu):
+    ips = seq_ips(45)
+    emu.seed_mappings(ZONE, [item(ip) for ip in ips])
+    emu.add_faults([{"action": "empty_page", "page": 2}])
+    assert [entry["origin_ip"] for entry in _page(api, 1)["result"]] == ips[:20]
+    second = _page(api, 2)
+    assert second["result"] == []
+    assert second["result_info"] == {"page": 2, "per_page": 20, "count": 0, "total_count": 45, "total_pages": 3}
+    assert [entry["origin_ip"] for entry in _page(api, 2)["result"]] == ips[20:40]
+    assert last_log(emu)["fault"] is None
+    assert emu.stats()["faults"]["empty_page"] == 1
+
+
+def test_fault_repeat_page(api, emu):
+    ips = seq_ips(45)
+    emu.seed_mappings(ZONE, [item(ip) for ip in ips])
+    emu.add_faults([{"action": "repeat_page", "times": None}])
+    first = _page(api, 1)
+    assert [entry["origin_ip"] for entry in first["result"]] == ips[:20]
+    assert emu.faults()[0]["hits"] == 0  # page 1 has no page before it: the rule does not take it
+    second, third = _page(api, 2), _page(api, 3)
+    assert second["result"] == first["result"]
+    assert second["result_info"] == {"page": 2, "per_page": 20, "count": 20, "total_count": 45, "total_pages": 3}
+    assert [entry["origin_ip"] for entry in third["result"]] == ips[20:40]
+    assert third["result_info"] == {"page": 3, "per_page": 20, "count": 5, "total_count": 45, "total_pages": 3}
+    assert emu.faults()[0]["hits"] == 2
+
+
+def test_fault_ignore_paging(api, emu):
+    ips = seq_ips(45)
+    emu.seed_mappings(ZONE, [item(ip) for ip in ips])
+    emu.add_faults([{"action": "ignore_paging", "route": "list", "method": "GET", "times": None}])
+    for number in (1, 2, 3, 9):
+        answer = _page(api, number)
+        assert [entry["origin_ip"] for entry in answer["result"]] == ips[:20]
+        assert answer["result_info"] == {"page": 1, "per_page": 20, "count": 20}
+    assert emu.stats()["faults"]["ignore_paging"] == 4
+
+
+def test_fault_result_info_override(api, emu):
+    emu.seed_mappings(ZONE, [item(ip) for ip in seq_ips(45)])
+    emu.add_faults([{"action": "result_info", "result_info": {"total_count": 300}},
+                    {"action": "result_info", "result_info": {"total_pages": 2, "count": None}}])
+    first = _page(api, 1)
+    assert len(first["result"]) == 20
+    assert first["result_info"] == {"page": 1, "per_page": 20, "count": 20, "total_count": 300, "total_pages": 3}
+    assert _page(api, 3)["result_info"] == {"page": 3, "per_page": 20, "count": None, "total_count": 45, "total_pages": 2}
+
+
+def test_paging_actions_only_take_v2_list_requests(api, emu):
+    emu.add_faults([{"action": "empty_page"}])
+    ok(api.put("192.0.2.1"))
+    assert ok(api.v1("GET"))["value"] != []
+    assert ok(api.call("GET", "/zones")) != []
+    assert emu.faults()[0]["hits"] == 0
+    assert _page(api, 1)["result"] == []
+    assert emu.faults()[0]["hits"] == 1
+
+
+def test_paging_action_on_a_failing_list_request_leaves_the_error(emu):
+    emu.add_faults([{"action": "empty_page"}])
+    assert_error(Api(emu.base_url, headers={}).v2("GET"), 400, 9106)
+    assert emu.faults()[0]["hits"] == 1
+
+
+def test_fault_rules_with_the_sdk_style_paginator(api, emu):
+    """A list walked until an empty page (what the official SDK does) stops early on ``empty_page``."""
+    ips = seq_ips(45)
+    emu.seed_mappings(ZONE, [item(ip) for ip in ips])
+    emu.add_faults([{"action": "empty_page", "page": 2}])
+    seen, number = [], 1
+    while True:
+        result = _page(api, number)["result"]
+        if not result:
+            break
+        seen.extend(entry["origin_ip"] for entry in result)
+        number += 1
+    assert seen == ips[:20]
+
+
+# -- CLI and the integration harness
+
+def test_cli_fault_flag():
+    process, base_url = _start_cli("--fault", '{"route": "list", "action": "status", "status": 502}',
+                                   "--fault", '{"route": "zones", "action": "drop", "times": null}')
+    try:
+        client = Api(base_url)
+        assert_error(client.v2("GET"), 502, 1140)
+        ok(client.v2("GET"))
+        with pytest.raises(requests.exceptions.ConnectionError):
+            Api(base_url).call("GET", "/zones")
+        admin_url = base_url.replace("/client/v4", "/__emulator__")
+        assert [(rule["action"], rule["hits"], rule["remaining"]) for rule in requests.get(admin_url + "/faults", timeout=10).json()["rules"]] == [
+            ("status", 1, 0), ("drop", 1, None)]
+    finally:
+        assert _stop_cli(process) == 0
+
+
+@pytest.mark.parametrize("value, message", [("nope", "--fault: not JSON"), ('{"action": "status", "status": "x"}', "--fault.status"),
+                                            ('{"action": "delay"}', "--fault.seconds"), ("[]", "--fault: must be a JSON object")])
+def test_cli_rejects_bad_fault_rules(value, message):
+    completed = subprocess.run([sys.executable, EMULATOR_PATH, "--port", "0", "--fault", value], capture_output=True, text=True,
+                               timeout=60, check=False)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert message in completed.stderr
+
+
+def test_integration_harness_fault_helpers():
+    """tests/integration/harness.py EmulatorProcess.add_faults / clear_faults / faults against the real process."""
+    spec = importlib.util.spec_from_file_location("_emulator_test_harness", os.path.join(HERE, "..", "integration", "harness.py"))
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    process = harness.EmulatorProcess().start()
+    try:
+        assert process.add_faults({"method": "PUT", "action": "drop_after_apply"}, {"route": "list", "action": "status"}) == {"ok": True, "rules": 2}
+        with pytest.raises(requests.exceptions.ConnectionError):
+            process.api("PUT", "/zones/%s/origin/cloud_regions/192.0.2.1" % ZONE, json=item("192.0.2.1"))
+        assert process.state() == {"192.0.2.1": ("aws", "us-east-1")}
+        assert process.api("GET", "/zones/%s/origin/cloud_regions" % ZONE).status_code == 503
+        assert [rule["hits"] for rule in process.faults()] == [1, 1]
+        assert process.log(2)[0]["fault"] == "drop_after_apply"
+        with pytest.raises(ValueError, match=r"rules\[0\]\.times"):
+            process.add_faults({"action": "drop", "times": 0})
+        process.clear_faults()
+        assert process.faults() == []
+    finally:
+        process.stop()
 
 
 # --------------------------------------------------------------------------- rate limit
@@ -1282,7 +1922,7 @@ def test_ipv6_loopback_bind():
 # --------------------------------------------------------------------------- HTTP details
 
 def _raw_request(port, request_bytes):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(request_bytes)
         data = b""
         while True:
@@ -1331,7 +1971,7 @@ def test_expect_100_continue(emu):
 
 def test_response_is_one_segment_with_status_headers_and_body(emu):
     """The whole answer arrives in one write: first recv holds the status line and the complete body."""
-    with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=30) as sock:
         sock.sendall(b"GET /client/v4/zones/%s/origin/cloud_regions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n\r\n" % ZONE.encode())
         data = sock.recv(65536)
     head, _sep, body = data.partition(b"\r\n\r\n")
@@ -1450,7 +2090,7 @@ def _start_cli(*args):
 def _stop_cli(process, signum=signal.SIGTERM):
     process.send_signal(signum)
     try:
-        return process.wait(timeout=10)
+        return process.wait(timeout=60)
     finally:
         process.stdout.close()
         process.stderr.close()
@@ -1532,7 +2172,7 @@ def test_cli_delay_and_drop_flags():
 @pytest.mark.parametrize("args", [["--rate-limit", "ten/1"], ["--zone", "nozone"], ["--api-email", EMAIL],
                                   ["--fail-rate", "0.8", "--drop-rate", "0.5"]])
 def test_cli_rejects_bad_flags(args):
-    completed = subprocess.run([sys.executable, EMULATOR_PATH, "--port", "0", *args], capture_output=True, text=True, timeout=20, check=False)
+    completed = subprocess.run([sys.executable, EMULATOR_PATH, "--port", "0", *args], capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert "error:" in completed.stderr
@@ -1541,6 +2181,6 @@ def test_cli_rejects_bad_flags(args):
 def test_cli_rejects_corrupt_state_file(tmp_path):
     path = tmp_path / "state.json"
     path.write_text("{nope")
-    completed = subprocess.run([sys.executable, EMULATOR_PATH, "--state", str(path)], capture_output=True, text=True, timeout=20, check=False)
+    completed = subprocess.run([sys.executable, EMULATOR_PATH, "--state", str(path)], capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 2
     assert completed.stdout == ""

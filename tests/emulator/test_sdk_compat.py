@@ -194,17 +194,23 @@ def test_key_pair_auth(emu):
 
 
 def test_rate_limit_is_rate_limit_error_and_sdk_retry_honours_retry_after(emu):
-    emu.configure(rate_limit="1/1")
+    """A 429 + Retry-After: 1 (a fault rule, so no rate-limit window and no dependence on the machine's speed)
+    is RateLimitError; with retries the SDK waits the Retry-After out each time, then succeeds."""
+    rate_limited = {"action": "status", "status": 429, "retry_after": "1", "route": "list"}
+    emu.add_faults([rate_limited])
     no_retry = cloudflare.Cloudflare(api_token="test-token", base_url=emu.base_url, max_retries=0)
-    assert list(no_retry.cache.origin_cloud_regions.list(zone_id=ZONE)) == []
     with pytest.raises(cloudflare.RateLimitError) as caught:
         no_retry.cache.origin_cloud_regions.list(zone_id=ZONE)
     assert caught.value.response.headers["Retry-After"] == "1"
+    assert caught.value.body["errors"][0]["code"] == 971
+    emu.add_faults([dict(rate_limited, times=2)])
     retrying = cloudflare.Cloudflare(api_token="test-token", base_url=emu.base_url, max_retries=2)
     started = time.perf_counter()
     assert retrying.cache.origin_cloud_regions.list(zone_id=ZONE).result == []
-    assert time.perf_counter() - started >= 0.5
-    assert emu.stats()["rate_limited"] >= 2
+    # Two waits of Retry-After (1 s each); the SDK's own backoff would total at most 1.5 s.  A lower bound only.
+    assert time.perf_counter() - started >= 1.9
+    stats = emu.stats()
+    assert (stats["faults"]["status"], stats["rate_limited"], stats["requests"]) == (3, 3, 4)
     no_retry.close()
     retrying.close()
 
