@@ -615,7 +615,7 @@ def test_rate_limit_code_retries_draw_on_the_same_budget_as_status_retries(serve
 
 def test_429_with_a_rate_limit_code_is_retried_once_per_try_not_twice(server, transports, clock):
     # 429 is retried below the seam; the rate-limit code in it must not start a second round of tries.
-    srv = server(*[respond(429, rate_limited(971)) for _ in range(6)])
+    srv = server(*[respond(429, rate_limited(971)) for _attempt in range(6)])
     response = transports(retries=1).request("GET", srv.base + "/zones")
     assert response.status == 429
     assert len(srv.requests) == 2
