@@ -1031,8 +1031,8 @@ class FaultRule:
             raise ValueError("%s.message: must be a string" % where)
         if "retry_after" in spec:
             retry_after = spec["retry_after"]
-            if not isinstance(retry_after, str):
-                raise ValueError("%s.retry_after: must be a string, sent verbatim as Retry-After (e.g. \"2\"), got %s"
+            if not isinstance(retry_after, str) or "\r" in retry_after or "\n" in retry_after:
+                raise ValueError("%s.retry_after: must be a string without line breaks, sent verbatim as Retry-After (e.g. \"2\"), got %s"
                                  % (where, json.dumps(retry_after)))
             self.headers = _check_headers(dict(self.headers, **{"Retry-After": retry_after}), where)
 
@@ -1759,7 +1759,9 @@ class Emulator:
 
         Returns how many rules the queue holds now.
         """
-        return self.app.rules.add(FaultRules.parse(list(rules) if isinstance(rules, tuple) else rules))
+        if not isinstance(rules, (list, dict, str)) and hasattr(rules, "__iter__"):
+            rules = list(rules)  # a tuple or generator of rules; a single dict is refused by parse()
+        return self.app.rules.add(FaultRules.parse(rules))
 
     def clear_faults(self):
         """Remove every fault rule; returns how many there were."""

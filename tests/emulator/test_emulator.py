@@ -1112,7 +1112,10 @@ def test_fault_python_api(emu):
     assert [rule["action"] for rule in emu.faults()] == ["drop", "drop", "body"]
     with pytest.raises(ValueError, match=r"rules\[0\]\.seconds"):
         emu.add_faults([{"action": "delay"}])
-    assert emu.clear_faults() == 3
+    with pytest.raises(ValueError, match=r"rules: must be a list"):
+        emu.add_faults({"action": "drop"})
+    assert emu.add_faults(rule for rule in [{"action": "drop"}]) == 4
+    assert emu.clear_faults() == 4
     assert emu.faults() == []
 
 
@@ -1138,6 +1141,7 @@ def test_fault_python_api(emu):
     ({"action": "status", "code": "971"}, "rules[0].code: must be an integer"),
     ({"action": "status", "message": 5}, "rules[0].message: must be a string"),
     ({"action": "status", "retry_after": 2}, "rules[0].retry_after: must be a string"),
+    ({"action": "status", "retry_after": "1\r\nX-Injected: 1"}, "rules[0].retry_after: must be a string without line breaks"),
     ({"action": "status", "headers": ["X-A"]}, "rules[0].headers: must be an object"),
     ({"action": "status", "headers": {"Content-Length": "1"}}, "rules[0].headers.Content-Length: set by the emulator"),
     ({"action": "status", "headers": {"X-A": "one\r\ntwo"}}, "rules[0].headers.X-A: must be a string without line breaks"),
