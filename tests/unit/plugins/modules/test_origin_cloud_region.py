@@ -880,10 +880,10 @@ def run_answering_anything(monkeypatch, module_args):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-@pytest.mark.parametrize("zone_id", [ZONE_ID + "\n", ZONE_ID.upper() + "\n"])
+@pytest.mark.parametrize("zone_id", [ZONE_ID + "\n", ZONE_ID.upper() + "\n", " %s " % ZONE_ID, ZONE_ID + "\r\n"])
 def test_zone_id_with_a_trailing_newline_never_reaches_a_url(monkeypatch, zone_id):
     # e.g. zone_id: "{{ lookup('file', 'zone_id.txt') }}" or a YAML block scalar. Either fix is fine:
-    # refuse it before any request, or use the 32 digits; never send ".../zones/<id>%0A/...".
+    # refuse it before any request, or use the 32 digits; never send ".../zones/<id>%0A/..." (as fee203e did).
     result, transport = run_answering_anything(monkeypatch, args(zone_id=zone_id))
     if result.get("failed"):
         assert result["msg"].startswith("zone_id: ")
@@ -896,7 +896,7 @@ def test_zone_id_with_a_trailing_newline_never_reaches_a_url(monkeypatch, zone_i
 def test_zone_name_that_passes_the_check_is_looked_up_as_checked(monkeypatch, zone):
     # connection_problems accepts the zone name after strip(); the lookup must then use the stripped
     # name too (or the check must refuse it). Today the lookup sends name="example.com\n" and fails
-    # with "zone: no zone named 'example.com\n' is visible with these credentials".
+    # with "zone: no zone named 'example.com\n' is visible with these credentials" (as of fee203e).
     result, transport = run_answering_anything(monkeypatch, args(zone_id=None, zone=zone))
     if result.get("failed"):
         assert result["msg"].startswith("zone: ")
