@@ -670,7 +670,7 @@ def test_refused_items_found_in_place_succeed_with_a_warning(monkeypatch, warnin
     ] + listing([item("192.0.2.1"), item("192.0.2.2")]))
     assert result["changed"] is True
     assert result["deleted"] == gone
-    # settle() (plugins/modules/origin_cloud_regions.py) warns only when a request failed, not for refused items
+    # settle() in plugins/modules/origin_cloud_regions.py at fee203e warned only when a request failed
     assert len(warnings) == 1
 
 
