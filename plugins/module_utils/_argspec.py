@@ -114,10 +114,11 @@ def connection_problems(params):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems.append("api_base_url: must be an http:// or https:// URL with a host, got %r" % base_url)
+    # Stray whitespace (a file lookup, a YAML block scalar) is dropped where the zone is used.
     zone_id = params.get("zone_id")
-    if zone_id is not None and not _ZONE_ID.match(zone_id):
+    if zone_id is not None and not _ZONE_ID.fullmatch(zone_id.strip()):
         problems.append("zone_id: must be a zone id of 32 hex digits, got %r" % zone_id)
     zone = params.get("zone")
-    if zone is not None and not _ZONE_NAME.match(zone.strip()):
+    if zone is not None and not _ZONE_NAME.fullmatch(zone.strip()):
         problems.append("zone: must be a DNS name such as example.com, got %r" % zone)
     return problems

@@ -243,15 +243,15 @@ class HTTPTransport:
             response = self.session.request(method, url, **kwargs)
         except requests.exceptions.InvalidHeader:
             # requests quotes the offending header value: a credential.  Never repeat it.
-            raise TransportError("%s %s failed: a request header has a value HTTP does not allow "
-                                 "(a credential with a line break or control character?); the value is not shown"
-                                 % (method, _strip_query(url))) from None
+            raise TransportError(self._mask("%s %s failed: a request header has a value HTTP does not allow "
+                                            "(a credential with a line break or control character?); the value is not shown"
+                                            % (method, _strip_query(url)))) from None
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._mask("%s %s failed: %s" % (method, _strip_query(url), _describe_exception(exc)))) from None
         except (ValueError, UnicodeError):
             # http.client refuses non-Latin-1 header values with a message that quotes them.
-            raise TransportError("%s %s failed: a request header could not be encoded; the value is not shown"
-                                 % (method, _strip_query(url))) from None
+            raise TransportError(self._mask("%s %s failed: a request header could not be encoded; the value is not shown"
+                                            % (method, _strip_query(url)))) from None
         try:
             data = response.json()
         except ValueError:

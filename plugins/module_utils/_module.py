@@ -100,9 +100,9 @@ def canonical_ip_option(value, option="origin_ip"):
 
 def resolve_zone(client, params):
     if params.get("zone_id"):
-        return params["zone_id"].lower()
+        return params["zone_id"].strip().lower()
     try:
-        return client.resolve_zone_id(params["zone"])
+        return client.resolve_zone_id(params["zone"].strip())
     except ValueError as exc:
         raise ModuleFailure("zone: %s" % exc) from None
 

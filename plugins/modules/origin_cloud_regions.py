@@ -370,7 +370,12 @@ def settle(module, client, zone_id, outcome):
         # Keep what the answers said; the failure message says the rest is unknown.
         module.warn("could not re-read the zone to check the outcome of the writes: %s" % exc)
         return
+    refused = sorted(outcome.failed, key=ip_sort_key)
     outcome.verify(zone)
+    settled = [ip for ip in refused if ip not in outcome.failed]
+    if settled:
+        module.warn("Cloudflare reported %d item(s) as failed (%s), but re-reading the zone showed them in the wanted "
+                    "state (a retried request, or someone else's identical change)" % (len(settled), ", ".join(settled[:10])))
     if outcome.error is not None and not outcome.pending:
         module.warn("%s; re-reading the zone showed every planned change in place" % outcome.error)
         outcome.error = None
