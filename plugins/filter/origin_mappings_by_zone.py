@@ -49,11 +49,16 @@ def _from_list(mappings, list_name):
         yield _Source(label, mapping, item.get("zone"), item.get("zone_id"), "zone" in item or "zone_id" in item)
 
 
+def _defines_mapping(variables, names):
+    """Whether a host's variables define a mapping: a vendor, a region or a state."""
+    return any(names[key] in variables for key in ("vendor_var", "region_var", "state_var"))
+
+
 def _from_hosts(hostvars, hosts, names):
     """One mapping per host that defines a vendor, a region or a state."""
     for host in hosts or []:
         variables = hostvars[host]
-        if not any(names[key] in variables for key in ("vendor_var", "region_var", "state_var")):
+        if not _defines_mapping(variables, names):
             continue
         ip = variables.get(names["ip_var"])
         if not ip and names["ip_var"] == "ansible_host":
@@ -84,8 +89,14 @@ def _zone_of(source, zone, zone_id, problems):
     return None
 
 
+def _left_out(hostvars, hosts, inventory_hosts, names):
+    """The hosts of inventory_hosts, not in hosts, that define a mapping (in inventory order)."""
+    used = set(hosts or [])
+    return [host for host in inventory_hosts if host not in used and _defines_mapping(hostvars[host], names)]
+
+
 def origin_mappings_by_zone(mappings, hostvars=None, hosts=None, zone=None, zone_id=None, include_default_zone=False,
-                            list_name="origin_cloud_regions_mappings", **host_var_names):
+                            list_name="origin_cloud_regions_mappings", inventory_hosts=None, **host_var_names):
     """See origin_mappings_by_zone.yml."""
     unknown = set(host_var_names) - set(HOST_VARS)
     if unknown:
@@ -95,10 +106,13 @@ def origin_mappings_by_zone(mappings, hostvars=None, hosts=None, zone=None, zone
     if zone and zone_id:
         problems.append("the default zone is given both by name and by id")
     sources = list(_from_list(mappings or [], list_name))
+    for option, value in (("hosts", hosts), ("inventory_hosts", inventory_hosts)):
+        if value and hostvars is None:
+            raise AnsibleFilterError("origin_mappings_by_zone: %s needs hostvars" % option)
     if hosts:
-        if hostvars is None:
-            raise AnsibleFilterError("origin_mappings_by_zone: hosts needs hostvars")
         sources.extend(_from_hosts(hostvars, hosts, names))
+    # Hosts of the inventory whose mappings the gathered set leaves out (for example outside a --limit).
+    left_out = _left_out(hostvars, hosts, inventory_hosts, names) if inventory_hosts else []
 
     by_zone = {}
     if include_default_zone and (zone or zone_id) and not problems:
@@ -117,7 +131,7 @@ def origin_mappings_by_zone(mappings, hostvars=None, hosts=None, zone=None, zone
         zones.append({"zone": zone_name, "zone_id": identifier, "mappings": wanted})
     count = sum(len(entry["mappings"]) for entry in zones)
     # With any problem, hand out no zones at all: nothing may be written.
-    return {"zones": [] if problems else zones, "problems": problems, "count": 0 if problems else count}
+    return {"zones": [] if problems else zones, "problems": problems, "count": 0 if problems else count, "left_out": left_out}
 
 
 class FilterModule:

@@ -121,3 +121,15 @@ def test_thousands_of_hosts():
                 for i in range(3500)}
     plan = origin_mappings_by_zone([], hostvars=hostvars, hosts=list(hostvars), zone="example.com")
     assert plan["count"] == 3500 and plan["problems"] == []
+
+
+def test_left_out_names_the_inventory_hosts_that_define_a_mapping_but_are_not_gathered():
+    # As with --limit web1: the play's hosts are reduced, the inventory is not.
+    plan = origin_mappings_by_zone([], hostvars=HOSTVARS, hosts=["web1"], zone="example.com", inventory_hosts=list(HOSTVARS))
+    assert plan["left_out"] == ["web2", "198.51.100.4"]  # db1 defines no mapping
+    assert plan["count"] == 1
+    everyone = origin_mappings_by_zone([], hostvars=HOSTVARS, hosts=list(HOSTVARS), zone="example.com", inventory_hosts=list(HOSTVARS))
+    assert everyone["left_out"] == []
+    assert origin_mappings_by_zone([], hostvars=HOSTVARS, hosts=["web1"], zone="example.com")["left_out"] == []
+    with pytest.raises(AnsibleFilterError, match="inventory_hosts needs hostvars"):
+        origin_mappings_by_zone([], inventory_hosts=["web1"])
