@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .harness import EmulatorProcess, ansible_playbook
 
 FIXTURES = Path(__file__).resolve().parent / "role_fixtures"
 INVENTORY = FIXTURES / "inventory"
+# Twenty hosts web01..web20 in group 'origins', 192.0.2.1..20 -> aws/us-east-1 in example.com.
+FLEET = FIXTURES / "fleet"
+FLEET_MAPPINGS = {"192.0.2.%d" % number: ("aws", "us-east-1") for number in range(1, 21)}
 # A token that appears nowhere else, so that finding it in any output is a leak.
 SECRET = "cf-role-secret-5b0e9d3c7a41"
 # The legacy scheme: an account e-mail and a global API key (the key is secret too).
@@ -29,6 +34,33 @@ NET = ("example.net", "0bd1a5a0b3b8c4d5e6f708192a3b4c5d")
 def start_emulator():
     return EmulatorProcess("--zone", "%s=%s" % COM, "--zone", "%s=%s" % NET, "--api-token", SECRET,
                            "--api-email", API_EMAIL, "--api-key", API_KEY).start()
+
+
+@pytest.fixture(scope="module")
+def role_emulator():
+    """One emulator process per test module (import this fixture together with ``emu``)."""
+    emulator = start_emulator()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emu(role_emulator):
+    """The module's emulator, emptied before each test."""
+    role_emulator.reset()
+    return role_emulator
+
+
+def states(emulator):
+    """The mappings of example.com and of example.net."""
+    return emulator.state(COM[1]), emulator.state(NET[1])
+
+
+def seed(emulator, zone_id, mappings):
+    """Put {ip: (vendor, region)} in place behind the role's back."""
+    answer = emulator.api("PUT", "/zones/%s/origin/cloud_regions/batch" % zone_id, token=SECRET,
+                          json=[{"origin_ip": ip, "vendor": vendor, "region": region} for ip, (vendor, region) in mappings.items()])
+    answer.raise_for_status()
 
 
 def run_role(emulator, playbook="site.yml", *options, token_env=True, extra_vars=None, env=None, inventory=INVENTORY):

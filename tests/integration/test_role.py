@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from .role_helpers import COM, NET, SECRET, Counter, recap_changed, run_role, start_emulator
+from .role_helpers import COM, NET, SECRET, Counter, recap_changed, run_role, seed, states
+from .role_helpers import emu, role_emulator  # noqa: F401  pylint: disable=unused-import  (fixtures)
 
 # What role_fixtures/site.yml gathers: group_vars list + one mapping per host of 'origins'.
 SITE_COM = {
@@ -22,29 +23,6 @@ SITE_NET = {
     "2001:db8::20": ("gcp", "us-central1"),
     "203.0.113.2": ("aws", "us-west-2"),
 }
-
-
-@pytest.fixture(scope="module")
-def role_emulator():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def emu(role_emulator):
-    role_emulator.reset()
-    return role_emulator
-
-
-def states(emulator):
-    return emulator.state(COM[1]), emulator.state(NET[1])
-
-
-def seed(emulator, zone_id, mappings):
-    answer = emulator.api("PUT", "/zones/%s/origin/cloud_regions/batch" % zone_id, token=SECRET,
-                          json=[{"origin_ip": ip, "vendor": vendor, "region": region} for ip, (vendor, region) in mappings.items()])
-    answer.raise_for_status()
 
 
 def test_host_derived_and_listed_mappings_grouped_by_zone_then_rerun_is_ok(emu):
