@@ -59,7 +59,8 @@ options:
       - The most seconds one task spends waiting between retries, summed over all its requests.
       - When the next wait would go past it, the task stops retrying and fails with the last answer
         (for example Cloudflare's rate-limit error), reporting what it had already applied.
-      - V(0) turns retries off.
+      - V(0) allows no waiting, so only retries that need none happen (the first retry after a dropped
+        connection or a server error is immediate).
     type: float
     default: 180
   api_generation:
@@ -67,7 +68,7 @@ options:
       - Which generation of the API to use.
       - V(v2) is the current C(/zones/{zone_id}/origin/cloud_regions) API.
       - V(v1) is the deprecated C(/zones/{zone_id}/cache/origin_cloud_regions) API, for accounts not moved yet.
-        Both manage the same mappings. Cloudflare ended the life of V(v1) on 2026-10-01: a task that uses it
+        Both manage the same mappings. Cloudflare ended the life of V(v1) on 2026-10-01. A task that uses it
         warns, and it works only as long as the account still answers it.
     type: str
     choices: [v2, v1]

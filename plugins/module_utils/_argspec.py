@@ -16,6 +16,8 @@ import re
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_API_BASE_URL = "CLOUDFLARE_API_BASE_URL"
@@ -122,3 +124,31 @@ def connection_problems(params):
     if zone is not None and not _ZONE_NAME.fullmatch(zone.strip()):
         problems.append("zone: must be a DNS name such as example.com, got %r" % zone)
     return problems
+
+
+def checked_mapping_items(items, name="mappings"):
+    """Check each item of a list of mappings against ``mapping_options``, naming ``mappings[N]``.
+
+    The batch module declares its list with ``elements: raw`` and checks the items here
+    instead of through a sub-spec, because ansible-core stops collecting no_log values
+    when a sub-spec list holds an item that is not a dict: the task's api_token would then
+    be shown in the failure (ansible/ansible#81672).  Returns ``(items, labels, problems)``:
+    the valid items with defaults and aliases applied, their labels, and one text per problem.
+    """
+    validator = ArgumentSpecValidator(mapping_options(), required_if=MAPPING_REQUIRED_IF)
+    valid, labels, problems = [], [], []
+    for index, item in enumerate(items or []):
+        label = "%s[%d]" % (name, index)
+        if not isinstance(item, dict):
+            problems.append("%s: must be a dict with origin_ip, vendor, region and state, got %s"
+                            % (label, type(item).__name__))
+            continue
+        result = validator.validate(item)
+        if result.error_messages:
+            # AnsibleModule puts "Unsupported parameters:" in front of that error itself; so do we.
+            problems.extend("%s: %s%s" % (label, "unsupported parameter(s) " if isinstance(error, UnsupportedError) else "", error)
+                            for error in result.errors)
+            continue
+        valid.append(result.validated_parameters)
+        labels.append(label)
+    return valid, labels, problems

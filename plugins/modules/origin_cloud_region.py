@@ -199,7 +199,10 @@ def ensure_present(module, client, zone_id, origin_ip, current):
             raise ModuleFailure("origin_ip %s: %s" % (origin_ip, problem), origin_ip=origin_ip)
     if module.check_mode:
         return True, canonical_mapping(origin_ip, vendor, region)
-    write = lambda: client.upsert_mapping(zone_id, origin_ip, vendor, region, exists=current is not None)  # noqa: E731
+
+    def write():
+        return client.upsert_mapping(zone_id, origin_ip, vendor, region, exists=current is not None)
+
     return True, checked_write(module, client, zone_id, origin_ip, write, lambda now: same_target(now, vendor, region))
 
 

@@ -50,10 +50,13 @@ attributes:
 options:
   mappings:
     description:
-      - The wanted mappings.
+      - The wanted mappings, each a dictionary with the suboptions below.
       - Two items for the same IP (after normalization) must agree; identical duplicates are merged.
+      - Every item is checked before any request, and an error names it (V(mappings[3])). The list is
+        declared with O(mappings) elements of type C(raw) and checked by the module itself, so that an item
+        that is not a dictionary cannot stop Ansible from masking O(api_token) and O(api_key).
     type: list
-    elements: dict
+    elements: raw
     required: true
     suboptions:
       origin_ip:
@@ -187,10 +190,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import IncompleteListingError, chunks
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
-    MAPPING_REQUIRED_IF,
     ArgumentSpec,
+    checked_mapping_items,
     common_argument_spec,
-    mapping_options,
 )
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import (
     ZONE_MAPPING_LIMIT,
@@ -211,13 +213,8 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import 
 
 def argument_spec():
     spec = ArgumentSpec({
-        "mappings": {
-            "type": "list",
-            "elements": "dict",
-            "required": True,
-            "options": mapping_options(),
-            "required_if": MAPPING_REQUIRED_IF,
-        },
+        # Items are checked by checked_mapping_items (see there why not with a sub-spec).
+        "mappings": {"type": "list", "elements": "raw", "required": True},
         "purge": {"type": "bool", "default": False},
         "allow_purge_all": {"type": "bool", "default": False},
         "validate_region": {"type": "bool", "default": True},
@@ -228,7 +225,9 @@ def argument_spec():
 def prepare(module):
     """Refuse bad or contradictory input before any request is sent."""
     params = module.params
-    present, absent, problems = desired_state(params["mappings"])
+    items, labels, problems = checked_mapping_items(params["mappings"])
+    present, absent, state_problems = desired_state(items, labels)
+    problems += state_problems
     if problems:
         raise ModuleFailure("%d invalid item(s) in mappings, nothing was written: %s" % (len(problems), "; ".join(problems)),
                             problems=problems)
