@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import math
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import (
-    GENERATIONS,
-    canonical_mapping,
-    zone_lookup,
-)
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import ZONE_MAPPING_LIMIT
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import GENERATIONS, zone_lookup
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import ZONE_MAPPING_LIMIT, canonical_mapping
 
 # A 404 with one of these is about the route or the zone, not the mapping: never "absent".
 ROUTE_NOT_FOUND_CODES = frozenset((7000, 7003, 1001))

@@ -7,7 +7,7 @@
 
 """Shared module options, composed instead of copied into every module.
 
-The options here are documented once, in the ``edgeops.cloudflare.common`` doc fragment.
+The options here are documented once, in the ``edgeops.cloudflare._common`` doc fragment.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import VENDORS
+
 DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_API_BASE_URL = "CLOUDFLARE_API_BASE_URL"
 API_GENERATIONS = ("v2", "v1")
-VENDORS = ("aws", "azure", "gcp", "oci")
 DEFAULT_MAX_RETRY_WAIT = 180.0
 _ZONE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 # A DNS name: dot-separated labels of letters, digits, hyphens and underscores (IDNs in A-label form).
@@ -135,7 +136,8 @@ def checked_mapping_items(items, name="mappings"):
     be shown in the failure (ansible/ansible#81672).  Returns ``(items, labels, problems)``:
     the valid items with defaults and aliases applied, their labels, and one text per problem.
     """
-    validator = ArgumentSpecValidator(mapping_options(), required_if=MAPPING_REQUIRED_IF)
+    # modified_on is accepted and ignored: origin_cloud_region_info's mappings can be fed back as they are.
+    validator = ArgumentSpecValidator(dict(mapping_options(), modified_on={"type": "raw"}), required_if=MAPPING_REQUIRED_IF)
     valid, labels, problems = [], [], []
     for index, item in enumerate(items or []):
         label = "%s[%d]" % (name, index)

@@ -22,13 +22,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import canonical_mapping
 
 ZONES_PATH = "/zones"
-
-
-def canonical_mapping(origin_ip, vendor, region, modified_on=None):
-    """The collection's one mapping shape."""
-    return {"origin_ip": origin_ip, "vendor": vendor, "region": region, "modified_on": modified_on}
 
 
 def _canonical_ip(value):

@@ -63,11 +63,3 @@ def normalize_ip(value):
         return "::ffff:%s" % address.ipv4_mapped
     return str(address)
 
-
-def is_valid_ip(value):
-    """True when ``normalize_ip`` accepts the value."""
-    try:
-        normalize_ip(value)
-    except InvalidIPError:
-        return False
-    return True

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import VENDORS
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
 
+VENDORS = ("aws", "azure", "gcp", "oci")
 ZONE_MAPPING_LIMIT = 3500
+
+
+def canonical_mapping(origin_ip, vendor, region, modified_on=None):
+    """The collection's one mapping shape, whichever API generation it came from."""
+    return {"origin_ip": origin_ip, "vendor": vendor, "region": region, "modified_on": modified_on}
 
 
 def same_target(current, vendor, region):
@@ -61,10 +66,6 @@ class Plan:
     @property
     def writes(self):
         return self.create + self.update
-
-    @property
-    def changed(self):
-        return bool(self.create or self.update or self.delete)
 
     def size_after(self, current_count):
         return current_count + len(self.create) - len(self.delete)

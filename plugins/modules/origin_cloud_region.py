@@ -22,9 +22,9 @@ description:
 author:
   - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
-  - edgeops.cloudflare.common
-  - edgeops.cloudflare.common.zone
-  - edgeops.cloudflare.attributes
+  - edgeops.cloudflare._common
+  - edgeops.cloudflare._common.zone
+  - edgeops.cloudflare._attributes
 attributes:
   check_mode:
     support: full
@@ -167,8 +167,8 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import
     common_argument_spec,
     mapping_options,
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import canonical_mapping
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import (
+    canonical_mapping,
     diff_view,
     region_names,
     region_problem,

@@ -17,10 +17,10 @@ description:
 author:
   - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
-  - edgeops.cloudflare.common
-  - edgeops.cloudflare.common.zone
-  - edgeops.cloudflare.attributes
-  - edgeops.cloudflare.attributes.info_module
+  - edgeops.cloudflare._common
+  - edgeops.cloudflare._common.zone
+  - edgeops.cloudflare._attributes
+  - edgeops.cloudflare._attributes.info_module
 options:
   origin_ip:
     description:

@@ -37,9 +37,9 @@ description:
 author:
   - Edgeops Platform Engineering (@edgeops)
 extends_documentation_fragment:
-  - edgeops.cloudflare.common
-  - edgeops.cloudflare.common.zone
-  - edgeops.cloudflare.attributes
+  - edgeops.cloudflare._common
+  - edgeops.cloudflare._common.zone
+  - edgeops.cloudflare._attributes
 attributes:
   check_mode:
     support: full
@@ -76,6 +76,12 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      modified_on:
+        description:
+          - Ignored. Accepted so that the RV(edgeops.cloudflare.origin_cloud_region_info#module:mappings) of
+            M(edgeops.cloudflare.origin_cloud_region_info) can be passed as they are, for a backup and restore
+            or a copy from one zone to another.
+        type: raw
   purge:
     description:
       - Delete every mapping of the zone that O(mappings) does not list as present.
@@ -121,6 +127,18 @@ EXAMPLES = r'''
     zone_id: 023e105f4ecef8ad9ca31a8372d0c353
     mappings: "{{ groups['origins'] | map('extract', hostvars) | json_query('[].{origin_ip: ansible_host, vendor: cloud_vendor, region: cloud_region}') }}"
     purge: true
+  delegate_to: localhost
+
+- name: Copy every mapping of one zone to another (info output fed back as it is)
+  edgeops.cloudflare.origin_cloud_region_info:
+    zone: example.com
+  delegate_to: localhost
+  register: source_zone
+
+- name: Make the second zone hold the same mappings
+  edgeops.cloudflare.origin_cloud_regions:
+    zone: example.net
+    mappings: "{{ source_zone.mappings }}"
   delegate_to: localhost
 
 - name: Remove every mapping of a zone

@@ -22,11 +22,12 @@ import json
 import pprint
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import HTTPResponse
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import COLLECTION_VERSION
 
 BASE_URL = "https://api.cloudflare.com/client/v4"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 TOKEN = "s3cr3t-T0KEN-value-never-shown"
-USER_AGENT = "edgeops.cloudflare/1.0.0"
+USER_AGENT = "edgeops.cloudflare/%s" % COLLECTION_VERSION
 
 V2 = "%s/zones/%s/origin/cloud_regions" % (BASE_URL, ZONE_ID)
 V1 = "%s/zones/%s/cache/origin_cloud_regions" % (BASE_URL, ZONE_ID)

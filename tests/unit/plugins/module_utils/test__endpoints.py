@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import (
-    GENERATIONS,
-    canonical_mapping,
-    zone_lookup,
-)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import GENERATIONS, zone_lookup
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import canonical_mapping
 
 Z = "023e105f4ecef8ad9ca31a8372d0c353"
 V2 = GENERATIONS["v2"]

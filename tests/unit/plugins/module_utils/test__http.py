@@ -20,6 +20,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import USER_AGENT
 import urllib3.util.retry
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _http
@@ -39,7 +41,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import (
     retry_after_seconds,
 )
 
-AUTH = {"Authorization": "Bearer test-token", "User-Agent": "edgeops.cloudflare/1.0.0", "Accept": "application/json"}
+AUTH = {"Authorization": "Bearer test-token", "User-Agent": USER_AGENT, "Accept": "application/json"}
 
 
 def respond(status, body=None, headers=None):
@@ -189,7 +191,7 @@ def test_get_sends_session_headers_and_query_and_decodes_json(server, transports
     assert sent["method"] == "GET"
     assert sent["path"] == "/zones?name=example.com&page=2"
     assert sent["headers"]["authorization"] == "Bearer test-token"
-    assert sent["headers"]["user-agent"] == "edgeops.cloudflare/1.0.0"
+    assert sent["headers"]["user-agent"] == USER_AGENT
     assert sent["headers"]["accept"] == "application/json"
     assert sent["body"] == b""
     assert "content-type" not in sent["headers"]

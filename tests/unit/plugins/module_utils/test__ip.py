@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, is_valid_ip, normalize_ip
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
+
+
+def is_valid_ip(value):
+    try:
+        normalize_ip(value)
+    except InvalidIPError:
+        return False
+    return True
 
 CANONICAL = [
     # IPv4 stays as it is

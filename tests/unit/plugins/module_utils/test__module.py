@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
@@ -92,8 +94,10 @@ def install(monkeypatch, calls, headers=None, params=None):
     return fake
 
 
-def test_version():
-    assert COLLECTION_VERSION == "1.0.0"
+def test_version_is_galaxy_yml_version():
+    # The User-Agent's version is the one place modules know it; galaxy.yml is where releases set it.
+    galaxy = Path(__file__).resolve().parents[4] / "galaxy.yml"
+    assert "version: %s\n" % COLLECTION_VERSION in galaxy.read_text(encoding="utf-8")
 
 
 def test_make_transport_builds_the_real_transport():

@@ -279,7 +279,7 @@ def test_nothing_to_do_when_the_wanted_state_is_the_current_state(current, absen
     _present, _absent, plan = plan_for(current, items, purge)
     assert plan.writes == [] and plan.create == [] and plan.update == []
     assert plan.delete == []
-    assert not plan.changed
+    assert not (plan.create or plan.update or plan.delete)
     assert sorted(ips_of(plan.unchanged)) == sorted(current)
 
 

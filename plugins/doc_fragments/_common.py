@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# This doc fragment is PRIVATE to the collection: it can change at any time.
+# Do not use it from other collections or standalone plugins and modules.
+
 from __future__ import annotations
 
 
