@@ -8,13 +8,14 @@
 #
 # Gates, per ansible-core version:
 #   pytest     python -m pytest over tests/unit, tests/emulator, tests/integration
+#   units      ansible-test units --venv --requirements --python 3.11
 #   sanity     ansible-test sanity --python 3.11 (no ignore files allowed)
 #   lint       ansible-lint (plain, in the checkout; .ansible-lint: production profile)
 # and once, on 2.19:
 #   docs       antsibull-docs lint-collection-docs --plugin-docs .
 #   changelog  antsibull-changelog lint
 #
-# sanity, docs and changelog run on a staged copy of the files git knows
+# units, sanity, docs and changelog run on a staged copy of the files git knows
 # (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
 # Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
 # Extra pytest options go through PYTEST_ADDOPTS (e.g. PYTEST_ADDOPTS="-n 2 -x").
@@ -26,7 +27,9 @@ STAGE="${BUILD}/ansible_collections/edgeops/cloudflare"
 PYTEST_COLLECTIONS="${BUILD}/collections"
 GET_PIP_STANDIN="${ROOT}/tests/ansible-test/get_pip_standin.py"
 PYTEST_DIRS=(tests/unit tests/emulator tests/integration)
-ALL_GATES=(pytest sanity lint docs changelog)
+VERSION_GATES=(pytest units sanity lint)  # on each ansible-core version, in this order
+ONCE_GATES=(docs changelog)                # on DOCS_VERSION only
+ALL_GATES=("${VERSION_GATES[@]}" "${ONCE_GATES[@]}")
 ALL_VERSIONS=(2.18 2.19)
 DOCS_VERSION=2.19
 
@@ -136,7 +139,7 @@ needed_versions() {
     local version gate
     for version in "${VERSIONS[@]}"; do
         for gate in "${GATES[@]}"; do
-            if [[ "${gate}" =~ ^(pytest|sanity|lint)$ || "${version}" == "${DOCS_VERSION}" ]]; then
+            if contains "${gate}" "${VERSION_GATES[@]}" || [[ "${version}" == "${DOCS_VERSION}" ]]; then
                 echo "${version}"
                 break
             fi
@@ -210,6 +213,13 @@ gate_pytest() {
         echo "pytest collected no tests: counted as a failure"
     fi
     return "${rc}"
+}
+
+# The collection's own unit test command; tests/unit/requirements.txt names what it needs.
+gate_units() {
+    local version="$1"
+    install_get_pip_standin "${version}" || return 1
+    (cd "${STAGE}" && in_venv "${version}" ansible-test units --venv --requirements --python 3.11 --color no)
 }
 
 gate_sanity() {
@@ -296,14 +306,14 @@ main() {
     fi
 
     for version in "${VERSIONS[@]}"; do
-        for gate in pytest sanity lint; do
+        for gate in "${VERSION_GATES[@]}"; do
             if contains "${gate}" "${GATES[@]}"; then
                 run_gate "${gate}" "${version}" "gate_${gate}" "${version}"
             fi
         done
     done
     if contains "${DOCS_VERSION}" "${VERSIONS[@]}"; then
-        for gate in docs changelog; do
+        for gate in "${ONCE_GATES[@]}"; do
             if contains "${gate}" "${GATES[@]}"; then
                 run_gate "${gate}" "${DOCS_VERSION}" "gate_${gate}" "${DOCS_VERSION}"
             fi
