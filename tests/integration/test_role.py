@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from .role_helpers import COM, NET, SECRET, Counter, recap_changed, run_role, seed, states
-from .role_helpers import emu, role_emulator  # noqa: F401  pylint: disable=unused-import  (fixtures)
+# The fixtures, used as test arguments:
+from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
 # What role_fixtures/site.yml gathers: group_vars list + one mapping per host of 'origins'.
 SITE_COM = {

@@ -14,7 +14,8 @@ import json
 import pytest
 
 from .role_helpers import API_EMAIL, API_KEY, COM, NET, SECRET, run_role, states
-from .role_helpers import emu, role_emulator  # noqa: F401  pylint: disable=unused-import  (fixtures)
+# The fixtures, used as test arguments:
+from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
 # What localhost.yml (group_vars list of role_fixtures/inventory) applies.
 LISTED = ({"203.0.113.1": ("oci", "us-ashburn-1")}, {"203.0.113.2": ("aws", "us-west-2")})

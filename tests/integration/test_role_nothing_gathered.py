@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .harness import ansible_playbook
 from .role_helpers import COM, NET, SECRET, Counter, run_role, seed, states
-from .role_helpers import emu, role_emulator  # noqa: F401  pylint: disable=unused-import  (fixtures)
+# The fixtures, used as test arguments:
+from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
 README = Path(__file__).resolve().parents[2] / "roles" / "origin_cloud_regions" / "README.md"
 SECTION = "### Explicit list in group_vars"

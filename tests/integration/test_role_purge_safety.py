@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from .role_helpers import COM, FLEET, FLEET_MAPPINGS, NET, Counter, run_role, seed, states
-from .role_helpers import emu, role_emulator  # noqa: F401  pylint: disable=unused-import  (fixtures)
+# The fixtures, used as test arguments:
+from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
 PURGE = {"origin_cloud_regions_purge": True}
 STRAY = {"198.51.100.99": ("gcp", "us-central1")}  # in the zone, in no inventory
