@@ -10,12 +10,14 @@
 #   pytest     python -m pytest over tests/unit, tests/emulator, tests/integration
 #   units      ansible-test units --venv --requirements --python 3.11
 #   sanity     ansible-test sanity --python 3.11 (no ignore files allowed)
+#   integration  ansible-test integration --venv --requirements --python 3.11 (the targets in
+#              tests/integration/targets, each against its own emulator on 127.0.0.1)
 #   lint       ansible-lint (plain, in the checkout; .ansible-lint: production profile)
 # and once, on 2.19:
 #   docs       antsibull-docs lint-collection-docs --plugin-docs .
 #   changelog  antsibull-changelog lint
 #
-# units, sanity, docs and changelog run on a staged copy of the files git knows
+# units, sanity, integration, docs and changelog run on a staged copy of the files git knows
 # (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
 # Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
 # Extra pytest options go through PYTEST_ADDOPTS (e.g. PYTEST_ADDOPTS="-n 2 -x").
@@ -27,7 +29,7 @@ STAGE="${BUILD}/ansible_collections/edgeops/cloudflare"
 PYTEST_COLLECTIONS="${BUILD}/collections"
 GET_PIP_STANDIN="${ROOT}/tests/ansible-test/get_pip_standin.py"
 PYTEST_DIRS=(tests/unit tests/emulator tests/integration)
-VERSION_GATES=(pytest units sanity lint)  # on each ansible-core version, in this order
+VERSION_GATES=(pytest units sanity integration lint)  # on each ansible-core version, in this order
 ONCE_GATES=(docs changelog)                # on DOCS_VERSION only
 ALL_GATES=("${VERSION_GATES[@]}" "${ONCE_GATES[@]}")
 ALL_VERSIONS=(2.18 2.19)
@@ -220,6 +222,13 @@ gate_units() {
     local version="$1"
     install_get_pip_standin "${version}" || return 1
     (cd "${STAGE}" && in_venv "${version}" ansible-test units --venv --requirements --python 3.11 --color no)
+}
+
+# The ansible-test targets; setup_emulator starts the emulator for each of them.
+gate_integration() {
+    local version="$1"
+    install_get_pip_standin "${version}" || return 1
+    (cd "${STAGE}" && in_venv "${version}" ansible-test integration --venv --requirements --python 3.11 --color no)
 }
 
 gate_sanity() {
