@@ -15,7 +15,7 @@
 #   lint       ansible-lint (plain, in the checkout; .ansible-lint: production profile)
 # and once, on 2.19:
 #   docs       antsibull-docs lint-collection-docs --plugin-docs .
-#   changelog  antsibull-changelog lint
+#   changelog  antsibull-changelog lint, and generate + a release rehearsal in a scratch copy
 #
 # units, sanity, integration, docs and changelog run on a staged copy of the files git knows
 # (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
@@ -264,9 +264,38 @@ gate_docs() {
     (cd "${STAGE}" && in_venv "${version}" antsibull-docs lint-collection-docs --plugin-docs .)
 }
 
+# Lint the fragments and changelog.yaml, then, in a scratch copy: regenerate CHANGELOG.rst
+# (it must equal the committed one) and rehearse the next release of the pending fragments.
 gate_changelog() {
-    local version="$1"
-    (cd "${STAGE}" && in_venv "${version}" antsibull-changelog lint)
+    local version="$1" scratch rc=0
+    scratch="$(mktemp -d)"
+    mkdir -p "${scratch}/ansible_collections/edgeops"
+    cp -a "${STAGE}" "${scratch}/ansible_collections/edgeops/cloudflare"
+    (cd "${scratch}/ansible_collections/edgeops/cloudflare" && check_changelog "${version}") || rc=$?
+    rm -rf "${scratch}"
+    return "${rc}"
+}
+
+check_changelog() {
+    local version="$1" next
+    in_venv "${version}" antsibull-changelog lint || return 1
+    in_venv "${version}" antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml || return 1
+    in_venv "${version}" antsibull-changelog generate || return 1
+    if ! diff -u "${STAGE}/CHANGELOG.rst" CHANGELOG.rst; then
+        echo "CHANGELOG.rst differs from what changelogs/changelog.yaml generates"
+        return 1
+    fi
+    next="$(in_venv "${version}" python -c '
+import yaml
+releases = yaml.safe_load(open("changelogs/changelog.yaml"))["releases"]
+major, minor, _ = max(tuple(map(int, v.split("."))) for v in releases)
+print("%d.%d.0" % (major, minor + 1))')" || return 1
+    in_venv "${version}" antsibull-changelog release --version "${next}" --date 2099-01-01 || return 1
+    if compgen -G 'changelogs/fragments/*.yml' >/dev/null; then
+        echo "fragments left after the release rehearsal"
+        return 1
+    fi
+    echo "CHANGELOG.rst up to date; the pending fragments release as ${next} (rehearsal)"
 }
 
 # One run at a time per checkout: the staged tree is shared.
