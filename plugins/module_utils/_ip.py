@@ -62,4 +62,3 @@ def normalize_ip(value):
     if address.version == 6 and address.ipv4_mapped is not None:
         return "::ffff:%s" % address.ipv4_mapped
     return str(address)
-

@@ -17,6 +17,7 @@ def is_valid_ip(value):
         return False
     return True
 
+
 CANONICAL = [
     # IPv4 stays as it is
     ("192.0.2.1", "192.0.2.1"),
