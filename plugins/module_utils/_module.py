@@ -107,11 +107,16 @@ def resolve_zone(client, params):
         raise ModuleFailure("zone: %s" % exc) from None
 
 
-def run_module(module, logic, prepare=None):
+def run_module(module, logic, prepare=None, client_factory=None):
     """Validate, connect, run the module's logic and exit the module.
 
     ``prepare(module) -> value`` checks the input before any request is sent; its value
     is handed to ``logic(module, client, zone_id, prepared) -> result dict``.
+
+    ``module`` is an AnsibleModule, or any object with the same ``params``, ``check_mode``,
+    ``_diff``, ``no_log_values``, ``warn``, ``fail_json`` and ``exit_json`` (the action
+    plugins run this in the controller's process: plugin_utils/_in_process.py).
+    ``client_factory(module) -> client`` replaces ``build_client`` there; it defaults to it.
     """
     problems = connection_problems(module.params)
     if problems:
@@ -120,7 +125,7 @@ def run_module(module, logic, prepare=None):
         prepared = prepare(module) if prepare else None
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
-    client = build_client(module)
+    client = (client_factory or build_client)(module)
     try:
         zone_id = resolve_zone(client, module.params)
         result = logic(module, client, zone_id, prepared)
