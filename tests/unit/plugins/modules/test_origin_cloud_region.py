@@ -11,8 +11,6 @@ import json
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import TransportError
 from ansible_collections.edgeops.cloudflare.plugins.modules import origin_cloud_region
 from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
@@ -24,7 +22,6 @@ from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
     V2,
     ZONE_ID,
     Call,
-    clear_cloudflare_env,
     failure,
     key_headers,
     run_main,
@@ -40,31 +37,7 @@ T0 = "2026-03-01T12:00:00Z"
 T1 = "2026-06-01T08:00:00Z"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    clear_cloudflare_env(monkeypatch)
 
-
-@pytest.fixture
-def warnings_in_the_result(monkeypatch):
-    """Module warnings go into the module's result, as on a target host.
-
-    ansible-core 2.19 sends them to the controller's Display instead once any test in the
-    session has imported controller code (which sets ``module_utils._internal.is_controller``).
-    """
-    # pylint: disable-next=import-outside-toplevel
-    from ansible.module_utils import _internal
-
-    if hasattr(_internal, "is_controller"):
-        monkeypatch.setattr(_internal, "is_controller", False)
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    """The warnings the module gives, in order (AnsibleModule.warn recorded instead of collected globally)."""
-    recorded = []
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, **kwargs: recorded.append(warning))
-    return recorded
 
 
 def args(**overrides):

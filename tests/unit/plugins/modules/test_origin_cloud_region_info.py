@@ -21,7 +21,6 @@ from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
     V2,
     ZONE_ID,
     Call,
-    clear_cloudflare_env,
     failure,
     page_info,
     run_main,
@@ -35,10 +34,6 @@ from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
 MAIN = origin_cloud_region_info.main
 T0 = "2026-03-01T12:00:00Z"
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    clear_cloudflare_env(monkeypatch)
 
 
 def args(**overrides):
