@@ -26,23 +26,14 @@ import urllib.parse
 import pytest
 import requests
 
+from .loader import EMULATOR_PATH, load_emulator
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-EMULATOR_PATH = os.path.join(HERE, "cloudflare_emulator.py")
 FIXTURE_PATH = os.path.join(HERE, "supported_regions.json")
 
 
-def _load_emulator():
-    """Import the emulator by file path (works whatever the rootdir/package layout is)."""
-    if "cloudflare_emulator" in sys.modules:
-        return sys.modules["cloudflare_emulator"]
-    spec = importlib.util.spec_from_file_location("cloudflare_emulator", EMULATOR_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cloudflare_emulator"] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-EMU = _load_emulator()
+EMU = load_emulator()
 
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
 OTHER_ZONE = "9a7806061c88ada191ed06f989cc3dac"

@@ -21,26 +21,16 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .loader import EMULATOR_PATH, load_emulator
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-EMULATOR_PATH = os.path.join(HERE, "cloudflare_emulator.py")
 COLLECTION_IP_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "plugins", "module_utils", "_ip.py"))
 
-
-def _load_emulator():
-    """Import the emulator by file path (shared with the other emulator tests through sys.modules)."""
-    if "cloudflare_emulator" in sys.modules:
-        return sys.modules["cloudflare_emulator"]
-    spec = importlib.util.spec_from_file_location("cloudflare_emulator", EMULATOR_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cloudflare_emulator"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _load_collection_ip():
@@ -51,7 +41,7 @@ def _load_collection_ip():
     return module
 
 
-EMU = _load_emulator()
+EMU = load_emulator()
 COLLECTION = _load_collection_ip()
 
 # (spelling, canonical text): typed by hand.

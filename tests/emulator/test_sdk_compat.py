@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import importlib.util
-import os
 import random
-import sys
 import time
 
 import pytest
 
 cloudflare = pytest.importorskip("cloudflare")  # guard only: the project's test tooling installs cloudflare==5.9.0
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from .loader import load_emulator  # noqa: E402 pylint: disable=wrong-import-position
+
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
 ROUTE_LIST = "GET /zones/{zone_id}/origin/cloud_regions"
 
 
-def _load_emulator():
-    """Import the emulator by file path (shared with test_emulator.py through sys.modules)."""
-    if "cloudflare_emulator" in sys.modules:
-        return sys.modules["cloudflare_emulator"]
-    spec = importlib.util.spec_from_file_location("cloudflare_emulator", os.path.join(HERE, "cloudflare_emulator.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cloudflare_emulator"] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-EMU = _load_emulator()
+EMU = load_emulator()
 
 
 def item(ip, vendor="aws", region="us-east-1"):

@@ -24,7 +24,9 @@ import pytest
 import yaml
 
 from .harness import collections_path
-from .role_helpers import API_EMAIL, API_KEY, COM, FIXTURES, INVENTORY, NET, SECRET, start_emulator
+from .role_helpers import API_EMAIL, API_KEY, COM, FIXTURES, INVENTORY, NET, SECRET
+# The fixtures, used as test arguments:
+from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
 ansible_runner = pytest.importorskip("ansible_runner")
 jinja2_sandbox = pytest.importorskip("jinja2.sandbox")
@@ -47,19 +49,6 @@ def inject(inputs):
     namespace = {name: value for name, value in inputs.items() if value}
     return {name: environment.from_string(template).render(**namespace)
             for name, template in definition["injectors"]["env"].items()}
-
-
-@pytest.fixture(scope="module")
-def awx_emulator():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def emu(awx_emulator):
-    awx_emulator.reset()
-    return awx_emulator
 
 
 @pytest.fixture
