@@ -14,7 +14,8 @@
 #              tests/integration/targets, each against its own emulator on 127.0.0.1)
 #   lint       ansible-lint (plain, in the checkout; .ansible-lint: production profile)
 # and once, on 2.19:
-#   docs       antsibull-docs lint-collection-docs --plugin-docs .
+#   docs       antsibull-docs lint-collection-docs --plugin-docs ., docsite pages up to date
+#              (scripts/docsite_rst.py --check), docsite build (sphinx-init + build, offline)
 #   changelog  antsibull-changelog lint, and generate + a release rehearsal in a scratch copy
 #
 # units, sanity, integration, docs and changelog run on a staged copy of the files git knows
@@ -259,9 +260,38 @@ gate_lint() {
         ansible-lint)
 }
 
+# The docsite pages up to date with docs/*.md, antsibull-docs' lint of the plugin and
+# docsite docs, and a docsite build (sphinx-init, then the two steps of its build.sh).
 gate_docs() {
-    local version="$1"
-    (cd "${STAGE}" && in_venv "${version}" antsibull-docs lint-collection-docs --plugin-docs .)
+    local version="$1" site rc=0
+    (cd "${STAGE}" && in_venv "${version}" python scripts/docsite_rst.py --check) || return 1
+    (cd "${STAGE}" && in_venv "${version}" antsibull-docs lint-collection-docs --plugin-docs .) || return 1
+    site="$(mktemp -d)"
+    build_docsite "${version}" "${site}" || rc=$?
+    rm -rf "${site}"
+    return "${rc}"
+}
+
+# Offline: conf.py gets an empty intersphinx_mapping, so the only warnings allowed are
+# the labels of docs.ansible.com that intersphinx supplies online (undefined label: '...').
+build_docsite() {
+    local version="$1" site="$2" unexpected
+    in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${BUILD}" \
+        antsibull-docs sphinx-init --use-current --dest-dir "${site}" edgeops.cloudflare >/dev/null || return 1
+    printf '\n# Offline build: fetch no intersphinx inventory.\nintersphinx_mapping = {}\n' >>"${site}/conf.py"
+    mkdir -p "${site}/rst" && chmod og-w "${site}/rst"
+    (cd "${site}" && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${BUILD}" \
+        antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything \
+        --use-current --dest-dir rst edgeops.cloudflare) || return 1
+    (cd "${site}" && in_venv "${version}" sphinx-build -M html rst build -c . -q -w warnings.txt) || return 1
+    unexpected="$(grep -v -E "WARNING: undefined label: '[^']+' \[ref\.ref\]$" "${site}/warnings.txt" \
+        | grep -v '^$'; grep -E "undefined label: 'ansible_collections\.edgeops\." "${site}/warnings.txt")" || true
+    if [[ -n "${unexpected}" ]]; then
+        echo "docsite build warnings:"
+        echo "${unexpected}"
+        return 1
+    fi
+    echo "docsite built: $(find "${site}/build/html" -name '*.html' | wc -l) pages; offline-only warnings: $(grep -c . "${site}/warnings.txt" || true)"
 }
 
 # Lint the fragments and changelog.yaml, then, in a scratch copy: regenerate CHANGELOG.rst
