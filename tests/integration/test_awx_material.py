@@ -9,9 +9,10 @@
   injects exactly what the modules read);
 * extras/awx/create_credential_type.yml: the playbook that creates it, run against a
   stand-in for the controller API on 127.0.0.1;
-* meta/execution-environment.yml: proven with ansible-builder (``create`` of
-  extras/ee/execution-environment.yml, then the introspection the image build runs,
-  on the collection as built and installed by ansible-galaxy).
+* meta/execution-environment.yml and extras/ee/execution-environment.yml: proven with
+  ansible-builder (``create`` of the example EE from the collection's own tarball, then the
+  galaxy install and the introspection that the image build runs, in the build context);
+* the tarball ``ansible-galaxy collection build`` makes: what it ships and leaves out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 from pathlib import Path
 
@@ -36,6 +39,7 @@ CREDENTIAL_TYPE = REPO / "extras" / "awx" / "credential_type.yml"
 CREATE_PLAYBOOK = REPO / "extras" / "awx" / "create_credential_type.yml"
 EE_DEFINITION = REPO / "extras" / "ee" / "execution-environment.yml"
 EE_METADATA = REPO / "meta" / "execution-environment.yml"
+GALAXY = REPO / "galaxy.yml"
 # The variables the modules read (plugins/module_utils/_auth.py and _argspec.py).
 MODULE_ENV = {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_API_BASE_URL"}
 SECRET_INPUTS = {"api_token", "api_key"}
@@ -190,7 +194,7 @@ def test_ee_metadata_points_at_the_collection_requirements():
 
 @pytest.fixture(scope="module")
 def built_collection(tmp_path_factory):
-    """The collection as Galaxy would ship it: ansible-galaxy collection build, then install."""
+    """The collection as users get it: ansible-galaxy collection build, then install."""
     root = tmp_path_factory.mktemp("ee")
     subprocess.run([executable("ansible-galaxy"), "collection", "build", "--output-path", str(root / "dist"), str(REPO)],
                    check=True, capture_output=True, text=True, timeout=300)
@@ -200,38 +204,91 @@ def built_collection(tmp_path_factory):
     return root, tarball
 
 
-def test_ansible_builder_create_and_introspect_pick_up_requests(built_collection, tmp_path):
+# What users do not need; galaxy.yml build_ignore leaves it out.
+NOT_SHIPPED = (".ansible/", ".build/", ".venv/", ".hypothesis/", ".pytest_cache/", ".ci/", ".git/", ".gitignore",
+               ".ansible-lint", "benchmarks/", "scripts/", "tests/output/", "pytest.ini", "changelogs/.plugin-cache.yaml")
+SHIPPED = ("README.md", "CHANGELOG.rst", "changelogs/changelog.yaml", "meta/runtime.yml", "meta/execution-environment.yml",
+           "requirements.txt", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml", "extras/ee/execution-environment.yml",
+           "plugins/modules/origin_cloud_regions.py", "roles/origin_cloud_regions/tasks/main.yml",
+           "tests/emulator/cloudflare_emulator.py")
+
+
+def test_built_tarball_ships_what_users_need_and_nothing_of_this_machine(built_collection):
+    _root, tarball = built_collection
+    version = yaml.safe_load(GALAXY.read_text(encoding="utf-8"))["version"]
+    assert tarball.name == "edgeops-cloudflare-%s.tar.gz" % version
+    with tarfile.open(tarball) as archive:
+        members = [member for member in archive.getmembers() if member.isfile()]
+        names = [member.name for member in members]
+        for name in SHIPPED:
+            assert name in names, name
+        for name in names:
+            assert not any(name == prefix or name.startswith(prefix) for prefix in NOT_SHIPPED), name
+            assert "__pycache__/" not in name and not name.endswith((".pyc", ".tar.gz")), name
+        machine = (str(REPO), os.path.expanduser("~") + os.sep, tempfile.gettempdir() + os.sep)
+        for member in members:
+            text = archive.extractfile(member).read().decode("utf-8", errors="replace")
+            found = [path for path in machine if path in text]
+            assert not found, "%s names %s" % (member.name, found)
+
+
+def test_ee_definition_installs_the_collection_from_its_own_tarball():
+    definition = yaml.safe_load(EE_DEFINITION.read_text(encoding="utf-8"))
+    tarball = "edgeops-cloudflare-%s.tar.gz" % yaml.safe_load(GALAXY.read_text(encoding="utf-8"))["version"]
+    # The file ansible-galaxy collection build makes for the current version, copied into the
+    # build context and installed from there: the collection is not on Galaxy.
+    assert definition["dependencies"]["galaxy"]["collections"] == [{"name": "collections/%s" % tarball, "type": "file"}]
+    assert {"src": tarball, "dest": "collections"} in definition["additional_build_files"]
+
+
+def test_ansible_builder_create_then_the_image_steps_install_the_tarball_and_pick_up_requests(built_collection, tmp_path):
     builder = executable("ansible-builder")
     if not Path(builder).exists() and not shutil.which(builder):
         pytest.skip("ansible-builder is not installed in this environment")
-    root, _tarball = built_collection
-    installed = root / "collections" / "ansible_collections" / "edgeops" / "cloudflare"
-    assert (installed / "meta" / "execution-environment.yml").is_file()
-    assert (installed / "requirements.txt").is_file()
+    _root, tarball = built_collection
 
-    # 1. create: no container engine needed, writes the build context.
-    shutil.copy(EE_DEFINITION, tmp_path / "execution-environment.yml")
-    created = subprocess.run([builder, "create", "-f", "execution-environment.yml", "-c", "context", "--output-filename", "Containerfile"],
+    # 1. As extras/ee/execution-environment.yml says: the tarball next to the definition, then
+    #    create (no container engine needed), which writes the build context.
+    ee_dir = tmp_path / "ee"
+    ee_dir.mkdir()
+    shutil.copy(EE_DEFINITION, ee_dir / "execution-environment.yml")
+    shutil.copy(tarball, ee_dir / tarball.name)
+    created = subprocess.run([builder, "create", "-f", "ee/execution-environment.yml", "-c", "context", "--output-filename", "Containerfile"],
                              cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert created.returncode == 0, created.stdout + created.stderr
+    assert "No matches" not in created.stdout + created.stderr
     context = tmp_path / "context"
+    build = context / "_build"
     containerfile = (context / "Containerfile").read_text(encoding="utf-8")
     assert "introspect" in containerfile
-    galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text(encoding="utf-8"))
-    assert {"name": "edgeops.cloudflare", "version": ">=1.0.0"} in galaxy["collections"]
+    assert "COPY _build /build\nWORKDIR /build\n" in containerfile
+    assert (build / "collections" / tarball.name).read_bytes() == tarball.read_bytes()
+    galaxy = yaml.safe_load((build / "requirements.yml").read_text(encoding="utf-8"))
+    assert galaxy["collections"] == [{"name": "collections/%s" % tarball.name, "type": "file"}]
 
-    # 2. What the image build runs after installing the collections: the context's own
-    #    introspect script, here on the collection built and installed above.
+    # 2. The galaxy stage of the image: ansible-galaxy in /build (here: the context's _build),
+    #    offline, from the tarball in the context.
+    collections = tmp_path / "usr-share-ansible-collections"
+    # As in the image, where no collection is installed yet (the test session's path has this one).
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ANSIBLE_COLLECTIONS_PATH")}
+    installed = subprocess.run([executable("ansible-galaxy"), "collection", "install", "--offline", "-r", "requirements.yml",
+                                "--collections-path", str(collections)],
+                               cwd=build, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    manifest = json.loads((collections / "ansible_collections" / "edgeops" / "cloudflare" / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["collection_info"]["version"] == yaml.safe_load(GALAXY.read_text(encoding="utf-8"))["version"]
+
+    # 3. The builder stage: the context's own introspect script on what the galaxy stage installed.
     written = tmp_path / "requirements-from-collections.txt"
     introspected = subprocess.run(
-        [sys.executable, str(context / "_build" / "scripts" / "introspect.py"), "introspect", "--sanitize",
-         "--write-pip=%s" % written, str(root / "collections")],
+        [sys.executable, str(build / "scripts" / "introspect.py"), "introspect", "--sanitize",
+         "--write-pip=%s" % written, str(collections)],
         capture_output=True, text=True, timeout=300, check=False)
     assert introspected.returncode == 0, introspected.stdout + introspected.stderr
     lines = written.read_text(encoding="utf-8").splitlines()
     assert any(line.startswith("requests") and "edgeops.cloudflare" in line for line in lines), lines
 
-    # 3. The same through the ansible-builder command line.
-    cli = subprocess.run([builder, "introspect", "--sanitize", str(root / "collections")], capture_output=True, text=True, timeout=300, check=False)
+    # 4. The same through the ansible-builder command line.
+    cli = subprocess.run([builder, "introspect", "--sanitize", str(collections)], capture_output=True, text=True, timeout=300, check=False)
     assert cli.returncode == 0, cli.stderr
     assert "requests>=2.28  # from collection edgeops.cloudflare" in cli.stdout
