@@ -122,11 +122,21 @@ EXAMPLES = r'''
         state: absent
   delegate_to: localhost
 
-- name: The zone holds exactly the mappings of the inventory
+- name: The zone holds exactly the mappings of the inventory group 'origins'
   edgeops.cloudflare.origin_cloud_regions:
     zone_id: 023e105f4ecef8ad9ca31a8372d0c353
-    mappings: "{{ groups['origins'] | map('extract', hostvars) | json_query('[].{origin_ip: ansible_host, vendor: cloud_vendor, region: cloud_region}') }}"
+    mappings: "{{ origins }}"
     purge: true
+  vars:
+    # One mapping per host of the group, from its ansible_host, cloud_vendor and cloud_region.
+    origins: >-
+      {%- set mappings = [] -%}
+      {%- for host in groups['origins'] -%}
+        {%- set _ = mappings.append({'origin_ip': hostvars[host].ansible_host,
+                                     'vendor': hostvars[host].cloud_vendor,
+                                     'region': hostvars[host].cloud_region}) -%}
+      {%- endfor -%}
+      {{ mappings }}
   delegate_to: localhost
 
 - name: Copy every mapping of one zone to another (info output fed back as it is)
