@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import GENERATIONS, zone_lookup
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._endpoints import GENERATIONS, ZONES_PATH, zone_lookup
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import ZONE_MAPPING_LIMIT, canonical_mapping
 
 # A 404 with one of these is about the route or the zone, not the mapping: never "absent".
@@ -26,6 +26,10 @@ BATCH_LIMIT = 100
 PER_PAGE = 100
 # Without any page count from the server, never read more pages than a full zone fills, plus one.
 MAX_PAGES_UNANNOUNCED = math.ceil(ZONE_MAPPING_LIMIT / PER_PAGE) + 1
+# GET /zones answers at most 50 zones a page (Cloudflare's maximum for the zones list).
+ZONES_PER_PAGE = 50
+# Without any page count from the server, stop listing zones after this many full pages.
+MAX_ZONE_PAGES_UNANNOUNCED = 1000
 
 
 class CloudflareAPIError(Exception):
@@ -152,6 +156,27 @@ class _Listing:
         return self.mappings
 
 
+def _zone_entry(entry):
+    account = entry.get("account") if isinstance(entry.get("account"), dict) else {}
+    return {"id": entry["id"], "name": entry["name"], "status": entry.get("status"), "account_id": account.get("id")}
+
+
+def _zone_page_problem(page, entries, info, seen, total_count, total_pages):
+    """Why one page of the zones list does not fit the pages before it, or None."""
+    if page > 1:
+        for key, first in (("total_count", total_count), ("total_pages", total_pages)):
+            now = _count(info, key)
+            if first is not None and now is not None and now != first:
+                return "result_info.%s changed from %d on page 1 to %d on page %d" % (key, first, now, page)
+    count = _count(info, "count")
+    if count is not None and count != len(entries):
+        return "page %d holds %d zone(s) but its result_info.count says %d" % (page, len(entries), count)
+    ids = [entry["id"] for entry in entries]
+    if len(set(ids)) != len(ids) or seen.intersection(ids):
+        return "page %d repeats a zone" % page
+    return None
+
+
 def _count(info, key):
     value = info.get(key) if isinstance(info, dict) else None
     if value is None:
@@ -236,6 +261,61 @@ class OriginCloudRegionsClient:
             raise ValueError("%d zones are named %r (ids %s); give zone_id instead"
                              % (len(matches), name, ", ".join(sorted(str(zone.get("id")) for zone in matches))))
         return matches[0]["id"]
+
+    def list_zones(self, name=None, account_id=None):
+        """The zones the credentials can see, every page: ``[{id, name, status, account_id}]`` sorted by name.
+
+        ``name`` keeps only the zone of that name (matched without regard to case, a trailing
+        dot ignored); ``account_id`` only the zones of that account. The pages are checked
+        against each other and against ``result_info`` as mapping listings are:
+        IncompleteListingError when they do not add up.
+        """
+        params = {"per_page": ZONES_PER_PAGE}
+        if name is not None:
+            name = name.rstrip(".").lower()
+            params.update(zone_lookup(name)[1])
+        if account_id:
+            params["account.id"] = account_id
+        zones, seen = [], set()
+        total_count = total_pages = None
+        page = 1
+        while True:
+            envelope = self._call("GET", ZONES_PATH, params=dict(params, page=page))
+            entries = envelope.get("result")
+            if not isinstance(entries, list) or not all(isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                                                        and isinstance(entry.get("name"), str) for entry in entries):
+                raise UnexpectedAnswerError("GET", ZONES_PATH, 200, "result of page %d should be a list of zones with id and "
+                                            "name, got %s" % (page, _describe(entries)))
+            info = envelope.get("result_info")
+            problem = _zone_page_problem(page, entries, info, seen, total_count, total_pages)
+            if problem:
+                raise IncompleteListingError("the list of zones is incomplete or inconsistent (%s). Run again; if it persists, "
+                                             "the API or a proxy in between is not answering pages correctly" % problem)
+            if page == 1:
+                total_count, total_pages = _count(info, "total_count"), _count(info, "total_pages")
+            seen.update(entry["id"] for entry in entries)
+            zones.extend(_zone_entry(entry) for entry in entries)
+            per_page = _count(info, "per_page") or ZONES_PER_PAGE
+            pages = total_pages if total_pages is not None else (
+                math.ceil(total_count / per_page) if total_count is not None else None)
+            if pages is None:
+                if len(entries) < per_page:
+                    break
+                if page >= MAX_ZONE_PAGES_UNANNOUNCED:
+                    raise IncompleteListingError("the list of zones announces no total_pages or total_count and still answers "
+                                                 "full pages after %d pages" % page)
+            elif page >= pages:
+                break
+            elif len(entries) < per_page:
+                raise IncompleteListingError("the list of zones is incomplete or inconsistent (page %d of %d holds %d zone(s), "
+                                             "not a full page of %d)" % (page, pages, len(entries), per_page))
+            page += 1
+        if total_count is not None and len(zones) != total_count:
+            raise IncompleteListingError("the list of zones is incomplete or inconsistent (%d zone(s) on %d page(s), but "
+                                         "result_info.total_count says %d)" % (len(zones), page, total_count))
+        if name is not None:
+            zones = [zone for zone in zones if zone["name"].lower() == name]
+        return sorted(zones, key=lambda zone: (zone["name"].lower(), zone["id"]))
 
     # -- single mappings --------------------------------------------------------
 
