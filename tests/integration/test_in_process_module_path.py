@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""test_origin_cloud_region.py again, with every task forced through the module path.
+
+The integration tests run on localhost, so the action plugins run the modules' logic in the
+controller's process. Here EDGEOPS_CLOUDFLARE_IN_PROCESS=false sends the same tests through
+AnsiballZ and a new Python per task, the way a task delegated to another host runs
+(docs/in-process.md): both paths stay covered by the same assertions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import test_origin_cloud_region as module_tests
+from .harness import TOKEN, ZONE_ID, run_playbook
+
+# The same test functions, collected again in this module, where the fixture below applies.
+for _name in dir(module_tests):
+    if _name.startswith("test_"):
+        globals()[_name] = getattr(module_tests, _name)
+
+
+@pytest.fixture(autouse=True)
+def module_path(monkeypatch):
+    """Every ansible-playbook these tests start inherits the switch from this environment."""
+    monkeypatch.setenv("EDGEOPS_CLOUDFLARE_IN_PROCESS", "false")
+
+
+def test_the_switch_sends_tasks_through_ansiballz(emulator):
+    run = run_playbook(emulator, [{"name": "map", "edgeops.cloudflare.origin_cloud_region": {
+        "zone_id": ZONE_ID, "origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"}}],
+        env={"CLOUDFLARE_API_TOKEN": TOKEN}, verbosity=3)
+    assert run.returncode == 0, run
+    assert "AnsiballZ_origin_cloud_region.py" in run.stdout
+    assert "in the controller's process" not in run.stdout
