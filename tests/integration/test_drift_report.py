@@ -160,18 +160,43 @@ def test_report_off(emu):
     assert "\tRUN:" not in run.stdout
 
 
-def test_awx_receives_the_numbers_as_artifacts(emu, tmp_path):
-    """AWX hands set_stats data to the next workflow nodes: ansible-runner's artifact_data."""
+def test_awx_workflow_check_gate_run(emu, tmp_path):
+    """docs/awx.md, "Drift report": a Check job publishes the numbers (ansible-runner's artifact_data, which AWX
+    passes to the next workflow nodes as extra variables); the gate fails on drift, so the workflow's on-failure
+    path (approval, Run) is taken; after the Run, a new Check finds no drift and the gate passes."""
     ansible_runner = pytest.importorskip("ansible_runner")
     seed_zones(emu)
     root = tmp_path / "job"
     shutil.copytree(FIXTURES, root / "project", ignore=shutil.ignore_patterns("inventory"))
     shutil.copytree(INVENTORY, root / "inventory")
-    result = ansible_runner.run(private_data_dir=str(root), playbook="site.yml", cmdline="--check", quiet=True,
-                                inventory=str(root / "inventory"), suppress_env_files=True,
-                                envvars={"CLOUDFLARE_API_TOKEN": SECRET, "CLOUDFLARE_API_BASE_URL": emu.base_url,
-                                         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-                                         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])})
-    assert result.rc == 0, result.stdout.read()
-    stats = [event for event in result.events if event.get("event") == "playbook_on_stats"]
-    assert stats[-1]["event_data"]["artifact_data"] == EXPECTED_STATS
+    (root / "project" / "drift_gate.yml").write_text("- ansible.builtin.import_playbook: edgeops.cloudflare.drift_gate\n",
+                                                     encoding="utf-8")
+    envvars = {"CLOUDFLARE_API_TOKEN": SECRET, "CLOUDFLARE_API_BASE_URL": emu.base_url,
+               "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+               "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+    def job(playbook, cmdline=None, extravars=None):
+        return ansible_runner.run(private_data_dir=str(root), playbook=playbook, cmdline=cmdline, extravars=extravars,
+                                  inventory=str(root / "inventory"), envvars=envvars, quiet=True, suppress_env_files=True)
+
+    def artifacts(result):
+        stats = [event for event in result.events if event.get("event") == "playbook_on_stats"]
+        return stats[-1]["event_data"]["artifact_data"]
+
+    check = job("site.yml", "--check --diff")
+    assert check.rc == 0, check.stdout.read()
+    assert artifacts(check) == EXPECTED_STATS
+    gate = job("drift_gate.yml", extravars=artifacts(check))
+    assert gate.rc != 0
+    assert "drift: 4 change(s) to make, 2 unmanaged mapping(s) (example.com: 1 to create, 1 to update, 1 to delete, " \
+        "2 unmanaged; example.net: 1 to create, 0 to update, 0 to delete, 0 unmanaged)" in gate.stdout.read()
+
+    applied = job("site.yml")
+    assert applied.rc == 0, applied.stdout.read()
+    again = job("site.yml", "--check")
+    assert artifacts(again)["origin_cloud_regions_drift_changes"] == 0
+    gate = job("drift_gate.yml", extravars=artifacts(again))
+    assert gate.rc == 0, gate.stdout.read()
+    # Unmanaged mappings stop the gate only when asked to.
+    strict = job("drift_gate.yml", extravars=dict(artifacts(again), origin_cloud_regions_drift_gate_unmanaged=True))
+    assert strict.rc != 0
