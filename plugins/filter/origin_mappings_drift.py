@@ -15,7 +15,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import ip_sort_key
 
 CATEGORIES = ("created", "updated", "deleted", "unchanged", "unmanaged")
@@ -43,13 +42,6 @@ def _entries(value, what):
         if isinstance(index, int) and not isinstance(index, bool):
             entries[index] = entry
     return entries
-
-
-def _canonical(ip):
-    try:
-        return normalize_ip(ip)
-    except InvalidIPError:
-        return ip
 
 
 def _target(mapping):
@@ -92,32 +84,35 @@ def origin_mappings_drift(zones, results=None, listings=None, purge=False, max_l
     unmanaged_known = True
     for index, zone in enumerate(zones):
         key = zone.get("zone") or zone.get("zone_id")
-        wanted = {}
-        for mapping in zone.get("mappings") or []:
-            wanted[_canonical(mapping["origin_ip"])] = mapping if mapping.get("vendor") else None
         outcome = outcomes.get(index)
         if outcome is None:
             raise AnsibleFilterError("origin_mappings_drift: no result for zone %s (item %d)" % (key, index))
+        # IPs are canonical on both sides (the gathering filter and the modules normalize them);
+        # only the lines are sorted, and the large lists (unchanged) are only counted.
+        ips = dict((category, list(outcome.get(category) or [])) for category in CATEGORIES[:4])
         current = {}
         if index in listed:
-            current = dict((_canonical(mapping["origin_ip"]), mapping) for mapping in listed[index].get("mappings") or [])
-        ips = dict((category, sorted(outcome.get(category) or [], key=ip_sort_key)) for category in CATEGORIES[:4])
+            current = dict((mapping["origin_ip"], mapping) for mapping in listed[index].get("mappings") or [])
         if purge:
             ips["unmanaged"] = []  # a purge deletes them: they are in "deleted"
         elif outcome.get("unmanaged") is not None:
-            ips["unmanaged"] = sorted(outcome["unmanaged"], key=ip_sort_key)
+            ips["unmanaged"] = list(outcome["unmanaged"])
         elif index in listed:
-            ips["unmanaged"] = sorted((ip for ip in current if ip not in wanted), key=ip_sort_key)
+            wanted_ips = set(mapping["origin_ip"] for mapping in zone.get("mappings") or [])
+            ips["unmanaged"] = [ip for ip in current if ip not in wanted_ips]
         else:
             ips["unmanaged"] = None
+        present = {}
+        if ips["created"] or ips["updated"]:
+            present = dict((mapping["origin_ip"], mapping) for mapping in zone.get("mappings") or [] if mapping.get("vendor"))
         counts = dict((category, None if ips[category] is None else len(ips[category])) for category in CATEGORIES)
         report[key] = counts
         parts = ["%d %s" % (counts[category], words[category]) for category in CATEGORIES if counts[category] is not None]
         body.append("%s: %s" % (key, ", ".join(parts)))
-        present = dict((ip, mapping) for ip, mapping in wanted.items() if mapping)
         for category in ("created", "updated", "deleted", "unmanaged"):
             if ips[category]:
-                body.extend(_zone_lines(ips[category], category, present, current, max_lines, check_mode))
+                body.extend(_zone_lines(sorted(ips[category], key=ip_sort_key), category, present, current, max_lines,
+                                        check_mode))
         for category in CATEGORIES:
             if counts[category] is None:
                 unmanaged_known = False
