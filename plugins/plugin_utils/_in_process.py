@@ -190,7 +190,8 @@ def plain(value):
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, str):
-        return str.__str__(value) if type(value) is not str else value
+        # str's own __str__: an exact str, without a subclass (a tagged or vaulted string).
+        return str.__str__(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

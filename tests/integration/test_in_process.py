@@ -26,7 +26,7 @@ import yaml
 
 from .harness import TOKEN, ZONE_ID, ansible_playbook, run_playbook
 from .test_fault_matrix import CASES as FAULT_CASES
-from .test_fault_matrix import as_items, role_vars, sent
+from .test_fault_matrix import as_items, sent
 
 SINGLE = "edgeops.cloudflare.origin_cloud_region"
 BATCH = "edgeops.cloudflare.origin_cloud_regions"

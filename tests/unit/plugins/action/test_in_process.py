@@ -278,7 +278,7 @@ def test_plain_rebuilds_what_a_module_receives():
              "yes": True, "number": 1.5}
     result = _in_process.plain(value)
     assert result == {"a": [1, "b"], "set": [2], "when": "2026-01-02", "none": None, "yes": True, "number": 1.5}
-    assert type(list(result)[0]) is str and type(result["a"][1]) is str
+    assert list(result)[0].__class__ is str and result["a"][1].__class__ is str
 
 
 def test_task_environment_is_applied_and_restored(monkeypatch):
