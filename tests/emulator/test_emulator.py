@@ -32,7 +32,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE_PATH = os.path.join(HERE, "supported_regions.json")
 
 
-
 EMU = load_emulator()
 
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"

@@ -32,7 +32,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTION_IP_PATH = os.path.normpath(os.path.join(HERE, "..", "..", "plugins", "module_utils", "_ip.py"))
 
 
-
 def _load_collection_ip():
     """The collection's normalizer, by file path, for the cross-check only."""
     spec = importlib.util.spec_from_file_location("_edgeops_cloudflare_ip_under_cross_check", COLLECTION_IP_PATH)

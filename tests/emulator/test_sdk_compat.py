@@ -22,7 +22,6 @@ ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
 ROUTE_LIST = "GET /zones/{zone_id}/origin/cloud_regions"
 
 
-
 EMU = load_emulator()
 
 

@@ -37,9 +37,6 @@ T0 = "2026-03-01T12:00:00Z"
 T1 = "2026-06-01T08:00:00Z"
 
 
-
-
-
 def args(**overrides):
     base = {"zone_id": ZONE_ID, "origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1", "api_token": TOKEN}
     base.update(overrides)

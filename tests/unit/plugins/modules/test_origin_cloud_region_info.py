@@ -35,7 +35,6 @@ MAIN = origin_cloud_region_info.main
 T0 = "2026-03-01T12:00:00Z"
 
 
-
 def args(**overrides):
     base = {"zone_id": ZONE_ID, "api_token": TOKEN}
     base.update(overrides)

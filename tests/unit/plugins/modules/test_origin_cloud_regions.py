@@ -35,9 +35,6 @@ MAIN = origin_cloud_regions.main
 BATCH_PATH = "/zones/%s/origin/cloud_regions/batch" % ZONE_ID
 
 
-
-
-
 def args(mappings, **overrides):
     base = {"zone_id": ZONE_ID, "api_token": TOKEN, "mappings": mappings}
     base.update(overrides)
