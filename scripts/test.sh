@@ -21,7 +21,8 @@
 # units, sanity, integration, docs and changelog run on a staged copy of the files git knows
 # (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
 # Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
-# Extra pytest options go through PYTEST_ADDOPTS (e.g. PYTEST_ADDOPTS="-n 2 -x").
+# pytest runs on PYTEST_WORKERS xdist workers (default 2: most of the time is spent in
+# ansible-playbook and emulator processes); extra options go through PYTEST_ADDOPTS (e.g. "-x").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -210,7 +211,7 @@ gate_pytest() {
     (
         cd "${ROOT}" \
             && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${PYTEST_COLLECTIONS}" \
-                python -m pytest -p no:cacheprovider "${dirs[@]}"
+                python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "${dirs[@]}"
     ) || rc=$?
     if [[ ${rc} -eq 5 ]]; then
         echo "pytest collected no tests: counted as a failure"
