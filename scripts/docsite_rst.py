@@ -4,11 +4,12 @@
 """Write the docsite pages (docs/docsite/rst/*.rst) from the guides in docs/*.md.
 
 The Markdown guides stay the source (GitHub shows them, the README links them);
-antsibull-docs wants reStructuredText, so this renders each guide listed in
-GUIDES to docs/docsite/rst/<name>.rst:
+antsibull-docs wants reStructuredText, so this renders every guide docs/<name>.md
+to docs/docsite/rst/<name>.rst and lists the pages in docs/docsite/extra-docs.yml
+(FIRST_GUIDES first, then the others by name):
 
-    python scripts/docsite_rst.py            # rewrite the pages
-    python scripts/docsite_rst.py --check    # exit 1 when a page is not up to date
+    python scripts/docsite_rst.py            # rewrite the pages and extra-docs.yml
+    python scripts/docsite_rst.py --check    # exit 1 when one of them is not up to date
 
 Links to another guide or to a heading become :ref: links to the page's labels
 (ansible_collections.edgeops.cloudflare.docsite.<name>[.<heading anchor>]);
@@ -35,8 +36,11 @@ DOCS = ROOT / "docs"
 RST_DIR = DOCS / "docsite" / "rst"
 REPOSITORY = "https://github.com/edgeops/cloudflare/blob/main/"
 LABEL_PREFIX = "ansible_collections.edgeops.cloudflare.docsite."
+EXTRA_DOCS = DOCS / "docsite" / "extra-docs.yml"
+FIRST_GUIDES = ("awx", "emulator", "faults", "benchmark")
 # Guide name (docs/<name>.md) -> docsite page (docs/docsite/rst/<name>.rst).
-GUIDES = ("awx", "emulator", "faults", "benchmark")
+GUIDES = tuple(sorted((path.stem for path in DOCS.glob("*.md")),
+                      key=lambda name: (FIRST_GUIDES.index(name) if name in FIRST_GUIDES else len(FIRST_GUIDES), name)))
 UNDERLINES = {1: "=", 2: "-", 3: "~", 4: "^", 5: '"', 6: "'"}
 LEXERS = {"": "text", "console": "console", "bash": "bash", "sh": "bash", "yaml": "yaml",
           "yml": "yaml", "python": "python", "json": "json", "ini": "ini", "text": "text"}
@@ -268,26 +272,42 @@ class Page:
         return lines
 
 
+def extra_docs():
+    """docs/docsite/extra-docs.yml: one section holding every page."""
+    return "\n".join([
+        "---",
+        "# The guides of the collection's docsite, one page each: docs/docsite/rst/<name>.rst,",
+        "# written with this file from docs/<name>.md by scripts/docsite_rst.py.",
+        "sections:",
+        "  - title: Guides",
+        "    toctree:",
+    ] + ["      - %s" % name for name in GUIDES]) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the pages are up to date")
     args = parser.parse_args(argv)
     stale = []
-    for name in GUIDES:
-        target = RST_DIR / ("%s.rst" % name)
-        text = Page(name).render()
+    wanted = {RST_DIR / ("%s.rst" % name): Page(name).render() for name in GUIDES}
+    wanted[EXTRA_DOCS] = extra_docs()
+    for target, text in wanted.items():
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
         stale.append(target.relative_to(ROOT))
         if not args.check:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+    for orphan in sorted(set(RST_DIR.glob("*.rst")) - set(wanted)):  # its guide is gone
+        stale.append(orphan.relative_to(ROOT))
+        if not args.check:
+            orphan.unlink()
     if args.check and stale:
         sys.stderr.write("not up to date with docs/*.md: %s\nrun: python scripts/docsite_rst.py\n"
                          % ", ".join(str(path) for path in stale))
         return 1
     for path in stale:
-        sys.stdout.write("wrote %s\n" % path)
+        sys.stdout.write("updated %s\n" % path)
     return 0
 
 
