@@ -127,6 +127,10 @@ CASES = [
          {"mappings": as_items(bulk(150)), "max_retry_wait": 3},
          bulk(100), ["GET list 200", "GET regions 200", "PUT batch 200"] + ["PUT batch drop"] * 4 + ["GET list 200"],
          failed("100 of 150", "converges", created=100)),
+    Case("resets-persist/role-150", None, {}, [{"action": "drop", "method": "PUT", "route": "batch", "after": 1, "times": None}],
+         role_vars(as_items(bulk(150)), origin_cloud_regions_max_retry_wait=3),
+         bulk(100), ["GET list 200", "GET regions 200", "PUT batch 200"] + ["PUT batch drop"] * 4 + ["GET list 200"],
+         failed("100 of 150", "converges", created=100), role=True),
     # A success status whose body cannot be believed, after the write was applied.
     Case("result-null/single", SINGLE, {}, [{"action": "body", "body": "result_null", "method": "PUT"}],
          {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"},
