@@ -69,11 +69,7 @@ PLUGIN_INVENTORY = {"all": {
 }}
 # Examples known not to run as written, by title (file: first play's name), and why: reported to
 # the owners of the file; non-strict, so a fixed example simply passes.
-KNOWN_FAILING = {
-    "roles/origin_cloud_regions/README.md: Map the origins, credentials for the whole play":
-        "the play gathers nothing on its own (no mapping variable, no inventory of its own): it is meant "
-        "for one of the layouts above, which the README does not tie it to (path comment or command)",
-}
+KNOWN_FAILING = {}
 # Collections whose examples cannot run here, and why.
 EXTERNAL = {"awx.awx": "talks to an AWX / Automation Controller"}
 OUR_MODULES = ("ansible.builtin.", "edgeops.cloudflare.")
