@@ -120,11 +120,13 @@ def test_the_same_results_for_success_check_and_diff(emulator, check):
         task("batch", BATCH, mappings=[{"origin_ip": "203.0.113.7", "vendor": "gcp", "region": "us-central1"},
                                        {"origin_ip": "192.0.2.1", "state": "absent"}]),
         task("batch purge", BATCH, mappings=[{"origin_ip": "203.0.113.7", "vendor": "gcp", "region": "us-central1"}], purge=True),
+        dict(mapping("hidden", "203.0.113.9", *AWS), no_log=True),
     ]
     in_process, module = both_ways(emulator, tasks, seed=SEED, check=check, diff=True)
     assert in_process.run.returncode == 0, in_process.run
     assert_same(in_process, module)
     assert in_process.run.task("update")["result"]["diff"]["after"]["region"] == "europe-west1"
+    assert "censored" in in_process.run.task("hidden")["result"]
 
 
 def test_the_same_failures(emulator):
@@ -140,6 +142,7 @@ def test_the_same_failures(emulator):
         task("bad items", BATCH, mappings=[{"origin_ip": "192.0.2.1"}, "text", {"origin_ip": "::1", "vendor": "ibm", "region": "x"}]),
         task("purge all refused", BATCH, mappings=[], purge=True),
         mapping("unreachable", "192.0.2.5", *AWS, api_base_url="http://127.0.0.1:9/client/v4", max_retry_wait=0),
+        dict(mapping("hidden failure", "192.0.2.5", "aws", "bad-region"), no_log=True),
     ]
     in_process, module = both_ways(emulator, tasks, seed=SEED, diff=True)
     assert_same(in_process, module)
