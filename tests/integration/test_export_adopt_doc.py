@@ -121,8 +121,8 @@ def test_several_zones_and_hosts_sections_run_as_written(emu, tmp_path):
     assert check.returncode == 0, check
     assert counter.delta()["writes"] == 0
     inventory = yaml.safe_load((hosts / "inventory" / "origins.yml").read_text(encoding="utf-8"))
-    assert list(inventory["all"]["children"]["origins"]["hosts"]) == ["origin-192-0-2-10", "origin-198-51-100-7",
-                                                                       "origin-2001-db8--20"]
+    names = ["origin-192-0-2-10", "origin-198-51-100-7", "origin-2001-db8--20"]
+    assert list(inventory["all"]["children"]["origins"]["hosts"]) == names
     # The lines the section shows are lines of the file the export wrote.
     for line in files["inventory/origins.yml"].splitlines():
         if line.startswith("        origin-"):

@@ -100,9 +100,9 @@ def test_export_every_zone(zones_emu, tmp_path):
         admin_seed(zones_emu, zone_id, [{"origin_ip": "192.0.2.%d" % number, "vendor": "aws", "region": "us-east-1"}
                                         for number in (7, 3)])
     counter = Counter(zones_emu)
-    run = Project(tmp_path, zones_emu).run(["edgeops.cloudflare.export_mappings", "-e", "origin_cloud_regions_export_all_zones=true",
-                                             "-e", "origin_cloud_regions_export_dest=all.yml",
-                                             "-e", "origin_cloud_regions_api_token=%s" % TOKEN])
+    arguments = ["edgeops.cloudflare.export_mappings", "-e", "origin_cloud_regions_export_all_zones=true",
+                 "-e", "origin_cloud_regions_export_dest=all.yml", "-e", "origin_cloud_regions_api_token=%s" % TOKEN]
+    run = Project(tmp_path, zones_emu).run(arguments)
     assert run.returncode == 0, run
     # Two pages of zones, then one page of mappings for each zone.
     assert counter.delta() == {"requests": 62, "writes": 0, "by_method": {"GET": 62}}
