@@ -7,9 +7,9 @@
 
 """Glue between AnsibleModule and the API client, written once for every module.
 
-``run_module`` builds the client from the shared options, resolves the zone, runs the
-module's own logic and turns every failure into a ``fail_json`` that quotes Cloudflare
-and never a secret.
+``run_module`` builds the client from the shared options, resolves the zone (for the
+modules that have one), runs the module's own logic and turns every failure into a
+``fail_json`` that quotes Cloudflare and never a secret.
 """
 
 from __future__ import annotations
@@ -107,27 +107,31 @@ def resolve_zone(client, params):
         raise ModuleFailure("zone: %s" % exc) from None
 
 
-def run_module(module, logic, prepare=None, client_factory=None):
+def run_module(module, logic, prepare=None, client_factory=None, problems=None, zone=True):
     """Validate, connect, run the module's logic and exit the module.
 
+    ``problems(params) -> [text]`` are the module's own checks of its options, reported
+    together with ``connection_problems`` (one failure with ``problems``) before any request.
     ``prepare(module) -> value`` checks the input before any request is sent; its value
     is handed to ``logic(module, client, zone_id, prepared) -> result dict``.
+    ``zone=False`` is for a module without zone options (zone_info): no zone is resolved,
+    ``logic`` gets None for ``zone_id`` and the result has no ``zone_id``.
 
     ``module`` is an AnsibleModule, or any object with the same ``params``, ``check_mode``,
     ``_diff``, ``no_log_values``, ``warn``, ``fail_json`` and ``exit_json`` (the action
     plugins run this in the controller's process: plugin_utils/_in_process.py).
     ``client_factory(module) -> client`` replaces ``build_client`` there; it defaults to it.
     """
-    problems = connection_problems(module.params)
-    if problems:
-        module.fail_json(msg="; ".join(problems), problems=problems)
+    found = connection_problems(module.params) + (problems(module.params) if problems else [])
+    if found:
+        module.fail_json(msg="; ".join(found), problems=found)
     try:
         prepared = prepare(module) if prepare else None
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
     client = (client_factory or build_client)(module)
     try:
-        zone_id = resolve_zone(client, module.params)
+        zone_id = resolve_zone(client, module.params) if zone else None
         result = logic(module, client, zone_id, prepared)
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
@@ -139,6 +143,7 @@ def run_module(module, logic, prepare=None, client_factory=None):
         module.fail_json(msg="Cannot reach the Cloudflare API: %s" % exc)
     finally:
         client.transport.close()
-    result.setdefault("zone_id", zone_id)
+    if zone:
+        result.setdefault("zone_id", zone_id)
     result["api_requests"] = client.requests_sent
     module.exit_json(**result)

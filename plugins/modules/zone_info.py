@@ -112,18 +112,12 @@ api_requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
-    CloudflareAPIError,
-    IncompleteListingError,
-    UnexpectedAnswerError,
-)
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import (
     ArgumentSpec,
     connection_argument_spec,
     connection_problems,
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import TransportError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import build_client
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import run_module
 
 
 def argument_spec():
@@ -134,16 +128,18 @@ def argument_spec():
     return spec.merge(connection_argument_spec())
 
 
-def name_problems(names):
+def name_problems(params):
     """The names that are not zone names, checked as the other modules check O(zone)."""
     problems = []
-    for index, name in enumerate(names or []):
+    for index, name in enumerate(params["names"] or []):
         for problem in connection_problems({"zone": name}):
             problems.append(problem.replace("zone:", "names[%d]:" % index, 1))
     return problems
 
 
-def read(client, names, account_id):
+def read(module, client, zone_id, prepared):
+    """The zones (of O(names) when given) and the names that match none; ``zone_id`` is None (no zone option)."""
+    names, account_id = module.params["names"], module.params["account_id"]
     if not names:
         zones = client.list_zones(account_id=account_id)
         missing = []
@@ -161,25 +157,14 @@ def read(client, names, account_id):
     return {"changed": False, "zones": zones, "count": len(zones), "missing": missing}
 
 
+# How run_module runs this module, in main() and in the action plugin's in-process path alike:
+# the names are checked with the shared options, and there is no zone to resolve.
+RUN_OPTIONS = {"problems": name_problems, "zone": False}
+
+
 def main():
     module = AnsibleModule(supports_check_mode=True, **argument_spec().to_kwargs())
-    params = module.params
-    problems = connection_problems(params) + name_problems(params["names"])
-    if problems:
-        module.fail_json(msg="; ".join(problems), problems=problems)
-    client = build_client(module)
-    try:
-        result = read(client, params["names"], params["account_id"])
-    except (CloudflareAPIError, UnexpectedAnswerError) as exc:
-        module.fail_json(msg=str(exc), api_error=exc.to_result())
-    except IncompleteListingError as exc:
-        module.fail_json(msg=str(exc))
-    except TransportError as exc:
-        module.fail_json(msg="Cannot reach the Cloudflare API: %s" % exc)
-    finally:
-        client.transport.close()
-    result["api_requests"] = client.requests_sent
-    module.exit_json(**result)
+    run_module(module, read, **RUN_OPTIONS)
 
 
 if __name__ == "__main__":

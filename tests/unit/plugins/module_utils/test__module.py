@@ -421,6 +421,68 @@ def test_run_module_refuses_connection_problems_before_anything(monkeypatch, par
     assert fake.received == []
 
 
+def test_run_module_reports_the_modules_own_problems_with_the_connection_problems(monkeypatch):
+    fake = install(monkeypatch, [])
+    seen = []
+
+    def problems(params):
+        seen.append(params)
+        return ["names[0]: bad"]
+
+    prepared = []
+    with pytest.raises(Fail) as excinfo:
+        run_module(StubModule(timeout=0.0), read_one, prepared.append, problems=problems)
+    expected = ["timeout: must be greater than 0 seconds, got 0.0", "names[0]: bad"]
+    assert excinfo.value.kwargs == {"failed": True, "msg": "; ".join(expected), "problems": expected}
+    assert seen[0]["timeout"] == 0.0
+    assert prepared == [] and fake.built_with is None
+
+
+def test_run_module_without_problems_from_the_module_goes_on(monkeypatch):
+    fake = install(monkeypatch, [])
+    with pytest.raises(Exit) as excinfo:
+        run_module(StubModule(api_token=TOKEN), lambda module, client, zone_id, prepared: {"changed": False},
+                   problems=lambda params: [])
+    assert excinfo.value.kwargs == {"changed": False, "zone_id": ZONE_ID, "api_requests": 0}
+    fake.assert_done()
+
+
+def test_run_module_without_a_zone_resolves_none_and_returns_no_zone_id(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", BASE_URL + "/zones", params={"per_page": 50, "page": 1},
+                                      data=success([{"id": ZONE_ID, "name": "example.com", "status": "active"}],
+                                                   result_info={"page": 1, "per_page": 50, "count": 1, "total_count": 1,
+                                                                "total_pages": 1}))])
+    seen = []
+
+    def logic(module, client, zone_id, prepared):
+        seen.append((zone_id, prepared))
+        return {"changed": False, "zones": client.list_zones()}
+
+    # No zone or zone_id option at all (zone_info's parameters).
+    module = StubModule(api_token=TOKEN)
+    del module.params["zone_id"], module.params["zone"]
+    with pytest.raises(Exit) as excinfo:
+        run_module(module, logic, zone=False)
+    assert seen == [(None, None)]
+    assert excinfo.value.kwargs == {"changed": False, "api_requests": 1, "zones": [
+        {"id": ZONE_ID, "name": "example.com", "status": "active", "account_id": None}]}
+    fake.assert_done()
+    assert fake.closed is True
+
+
+def test_run_module_without_a_zone_still_turns_failures_into_fail_json(monkeypatch):
+    fake = install(monkeypatch, [Call("GET", BASE_URL + "/zones", params={"per_page": 50, "page": 1}, status=403,
+                                      data=failure((9109, "Unauthorized to access requested resource")))])
+    module = StubModule(api_token=TOKEN, zone_id=None)
+    with pytest.raises(Fail) as excinfo:
+        run_module(module, lambda module, client, zone_id, prepared: {"zones": client.list_zones()}, zone=False)
+    assert excinfo.value.kwargs["msg"] == "Cloudflare API GET /zones answered HTTP 403: [9109] Unauthorized to access requested resource"
+    assert excinfo.value.kwargs["api_error"]["status"] == 403
+    assert "zone_id" not in excinfo.value.kwargs
+    fake.assert_done()
+    assert fake.closed is True
+
+
 def test_run_module_with_an_upper_case_zone_id_uses_it_lower_cased(monkeypatch):
     fake = install(monkeypatch, [Call("GET", V2 + "/192.0.2.1", data=success(v2_entry("192.0.2.1", "aws", "us-east-1")))])
     with pytest.raises(Exit) as excinfo:
