@@ -7,13 +7,14 @@
 
 """Run a module's own logic in the controller's worker process: no AnsiballZ, no new Python.
 
-The action plugins ``origin_cloud_region``, ``origin_cloud_region_info`` and
-``origin_cloud_regions`` subclass ``InProcessAction`` and name their module. When the task
-runs on the controller (its connection, after ``delegate_to``, is ``local`` and there is no
-``become``), the module's ``argument_spec()``, ``prepare`` and logic run here through
-``_module.run_module``, with an object that stands in for ``AnsibleModule``
-(``InProcessModule``). Anywhere else, or with ``async``, or when switched off, the module
-runs as every module does (``_execute_module``). docs/in-process.md describes both paths.
+The action plugins ``origin_cloud_region``, ``origin_cloud_region_info``,
+``origin_cloud_regions`` and ``zone_info`` subclass ``InProcessAction`` and name their module.
+When the task runs on the controller (its connection, after ``delegate_to``, is ``local`` and
+there is no ``become``), the module's ``argument_spec()``, ``prepare`` and logic run here through
+``_module.run_module`` (with the module's ``RUN_OPTIONS``, as its ``main()`` passes them), with
+an object that stands in for ``AnsibleModule`` (``InProcessModule``). Anywhere else, or with
+``async``, or when switched off, the module runs as every module does (``_execute_module``).
+docs/in-process.md describes both paths.
 
 For the single-mapping module in a loop, ``LoopViewClient`` answers the reads of later
 items from one listing of the zone (the loop's view), when reading the zone is cheaper
@@ -221,7 +222,10 @@ def task_environment(variables):
 
 
 def run_in_process(name, module, logic, prepare, args, check_mode, diff, client_factory=None):
-    """Validate ``args`` with the module's own spec and run its logic; return the module's result."""
+    """Validate ``args`` with the module's own spec and run its logic; return the module's result.
+
+    ``module.RUN_OPTIONS``, when the module has it, is what its ``main()`` also hands to ``run_module``.
+    """
     validator = ArgumentSpecValidator(**module.argument_spec().to_kwargs())
     validation = validator.validate(args)
     params = dict(args)
@@ -240,7 +244,7 @@ def run_in_process(name, module, logic, prepare, args, check_mode, diff, client_
             if isinstance(error, UnsupportedError):
                 msg = "Unsupported parameters for ({name}) {kind}: {msg}".format(name=name, kind="module", msg=msg)
             stand_in.fail_json(msg=msg)
-        run_module(stand_in, logic, prepare, client_factory=client_factory)
+        run_module(stand_in, logic, prepare, client_factory=client_factory, **getattr(module, "RUN_OPTIONS", {}))
     except ModuleExit as exc:
         return exc.result
     except Exception as exc:  # pylint: disable=broad-exception-caught

@@ -26,10 +26,12 @@ from ansible.module_utils.common import warnings as module_warnings
 from ansible_collections.edgeops.cloudflare.plugins.action import origin_cloud_region as single_action
 from ansible_collections.edgeops.cloudflare.plugins.action import origin_cloud_region_info as info_action
 from ansible_collections.edgeops.cloudflare.plugins.action import origin_cloud_regions as batch_action
+from ansible_collections.edgeops.cloudflare.plugins.action import zone_info as zones_action
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import OriginCloudRegionsClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import HTTPResponse, TransportError
 from ansible_collections.edgeops.cloudflare.plugins.modules import origin_cloud_region, origin_cloud_region_info, origin_cloud_regions
+from ansible_collections.edgeops.cloudflare.plugins.modules import zone_info
 from ansible_collections.edgeops.cloudflare.plugins.plugin_utils import _in_process
 from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
     BASE_URL,
@@ -95,7 +97,7 @@ def module_result(monkeypatch, capsys, module, args, calls, check_mode=False, di
 def in_process_result(monkeypatch, module, logic, args, calls, check_mode=False, diff=False, name=SINGLE):
     fake = FakeTransport(calls)
     monkeypatch.setattr(_module, "make_transport", fake.make_transport)
-    result = _in_process.run_in_process(name, module, getattr(module, logic), getattr(module, "prepare"),
+    result = _in_process.run_in_process(name, module, getattr(module, logic), getattr(module, "prepare", None),
                                         _in_process.plain(args), check_mode, diff)
     fake.assert_done()
     if fake.built_with is not None:
@@ -238,6 +240,53 @@ def test_info_and_batch_modules_are_the_same(monkeypatch, capsys, module_warning
     assert result["failed"] is True and "mappings[1]" in result["msg"]
 
 
+ZONES = "edgeops.cloudflare.zone_info"
+
+
+def zones_page(*names, **params):
+    entries = [{"id": "%032x" % number, "name": name, "status": "active", "account": {"id": "a" * 32}}
+               for number, name in enumerate(names, start=1)]
+    return Call("GET", BASE_URL + "/zones", params=dict({"per_page": 50, "page": 1}, **params),
+                data=success(entries, result_info=page_info(1, 50, len(entries), len(entries), 1)))
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
+def test_zone_info_is_the_same(monkeypatch, capsys, module_warnings_in_result, check_mode):
+    every = same(monkeypatch, capsys, zone_info, "read", {"api_token": TOKEN}, [zones_page("example.net", "example.com")],
+                 check_mode=check_mode, name=ZONES)
+    assert [zone["name"] for zone in every["zones"]] == ["example.com", "example.net"]
+    assert every["count"] == 2 and every["missing"] == [] and every["api_requests"] == 1 and "zone_id" not in every
+    named = same(monkeypatch, capsys, zone_info, "read", {"api_token": TOKEN, "name": ["Example.com.", "nope.example"],
+                                                         "account_id": "a" * 32},
+                 [zones_page("example.com", name="example.com", **{"account.id": "a" * 32}),
+                  zones_page(name="nope.example", **{"account.id": "a" * 32})], check_mode=check_mode, name=ZONES)
+    assert named["missing"] == ["nope.example"] and named["invocation"]["module_args"]["names"] == ["Example.com.", "nope.example"]
+    assert named["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+@pytest.mark.parametrize("overrides", [
+    {"names": ["ok.example", "no/such"], "timeout": 0},   # the module's own check, with the shared options'
+    {"zone": "example.com"},                              # zone_info has no zone option
+    {"api_token": None},                                  # no credentials at all
+], ids=["names", "zone", "credentials"])
+def test_zone_info_refusals_are_the_same(monkeypatch, capsys, module_warnings_in_result, overrides):
+    result = same(monkeypatch, capsys, zone_info, "read", args(zone_id=None, origin_ip=None, vendor=None, region=None, **overrides),
+                  [], name=ZONES)
+    assert result["failed"] is True and result["msg"]
+
+
+def test_zone_info_failures_are_the_same_and_mask_the_token(monkeypatch, capsys, module_warnings_in_result):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN + "\n")
+    echoed = Call("GET", BASE_URL + "/zones", params={"per_page": 50, "page": 1}, status=403,
+                  data=failure((10000, "token %s is not valid" % TOKEN)))
+    result = same(monkeypatch, capsys, zone_info, "read", {}, [echoed], name=ZONES)
+    assert TOKEN not in json.dumps(result) and result["api_error"]["status"] == 403
+    short = Call("GET", BASE_URL + "/zones", params={"per_page": 50, "page": 1},
+                 data=success([], result_info=page_info(1, 50, 0, 3, 1)))
+    result = same(monkeypatch, capsys, zone_info, "read", {}, [short], name=ZONES)
+    assert "the list of zones is incomplete or inconsistent" in result["msg"]
+
+
 def test_an_unexpected_error_fails_the_task_with_its_traceback(monkeypatch):
     monkeypatch.setattr(origin_cloud_region, "apply", mock.Mock(side_effect=KeyError("boom")))
     fake = FakeTransport([])
@@ -347,7 +396,7 @@ def test_the_module_path_is_the_normal_action(kwargs, wrap_async):
 
 
 @pytest.mark.parametrize("plugin, module", [(single_action, origin_cloud_region), (info_action, origin_cloud_region_info),
-                                            (batch_action, origin_cloud_regions)])
+                                            (batch_action, origin_cloud_regions), (zones_action, zone_info)])
 def test_each_plugin_names_its_module_and_logic(plugin, module):
     assert plugin.ActionModule.MODULE is module
     assert callable(getattr(module, plugin.ActionModule.LOGIC))
@@ -368,6 +417,27 @@ def test_run_in_process_uses_check_diff_and_the_task_environment(monkeypatch):
     assert result["_ansible_parsed"] is True
     assert fake.built_with[0]["Authorization"] == "Bearer " + TOKEN
     assert "CLOUDFLARE_API_TOKEN" not in os.environ
+
+
+def test_the_zone_info_plugin_runs_its_module_in_process_or_as_a_module(monkeypatch):
+    fake = FakeTransport([zones_page("example.com", name="example.com")])
+    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
+    plugin = action(plugin=zones_action, task_args={"names": ["example.com"]}, check_mode=True,
+                    environment=[{"CLOUDFLARE_API_TOKEN": TOKEN}])
+    plugin._task.action = ZONES
+    plugin._connection._shell.env_prefix.return_value = ""
+    with mock.patch.object(plugin, "_execute_module") as execute:
+        result = plugin.run(task_vars={})
+    execute.assert_not_called()
+    fake.assert_done()
+    assert result["zones"][0]["name"] == "example.com" and result["changed"] is False and "zone_id" not in result
+    assert fake.built_with[0]["Authorization"] == "Bearer " + TOKEN
+    assert "CLOUDFLARE_API_TOKEN" not in os.environ
+    with mock.patch.object(plugin, "_execute_module", return_value={"from": "module"}) as execute, \
+            mock.patch.object(plugin, "_remove_tmp_path"):
+        result = plugin.run(task_vars={"edgeops_cloudflare_in_process": False})
+    execute.assert_called_once_with(task_vars={"edgeops_cloudflare_in_process": False}, wrap_async=0)
+    assert result["from"] == "module"
 
 
 # -- where a loop item is ----------------------------------------------------------------------
