@@ -5,7 +5,7 @@
 
 """Benchmark of the export (playbook edgeops.cloudflare.export_mappings) against the local emulator.
 
-Starts tests/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted), seeds
+Starts extras/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted), seeds
 one zone with N mappings (default 3,500: IPv4, IPv6 and IPv4-mapped, every vendor) through the
 emulator's admin endpoint (not counted), then runs the real ``ansible-playbook
 edgeops.cloudflare.export_mappings`` from a scratch directory, each scenario ``--repeat`` times:
@@ -50,7 +50,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from integration.harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
-REGIONS = REPO / "tests" / "emulator" / "supported_regions.json"
+REGIONS = REPO / "extras" / "emulator" / "supported_regions.json"
 ZONE_NAME = "example.com"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 TOKEN = "bench-token-not-secret"

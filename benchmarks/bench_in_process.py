@@ -5,7 +5,7 @@
 
 """Benchmark of the in-process action plugins (docs/in-process.md) against the local emulator.
 
-Starts tests/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted) and runs
+Starts extras/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted) and runs
 real ``ansible-playbook``, one process per scenario, side by side in one run:
 
 * ``debug loop``           ansible.builtin.debug over the same 200 loop items: the controller's own speed

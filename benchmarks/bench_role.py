@@ -5,7 +5,7 @@
 
 """Benchmark of the role edgeops.cloudflare.origin_cloud_regions against the local emulator.
 
-Starts tests/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted),
+Starts extras/emulator/cloudflare_emulator.py on 127.0.0.1 (nothing else is contacted),
 then, for each mode, runs real ``ansible-playbook`` four times on one zone:
 
 1. ``new``        apply N mappings to the empty zone
@@ -53,7 +53,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from integration.harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
-REGIONS = REPO / "tests" / "emulator" / "supported_regions.json"
+REGIONS = REPO / "extras" / "emulator" / "supported_regions.json"
 ZONE_NAME = "example.com"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 TOKEN = "bench-token-not-secret"

@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VERSION=2.19
 VENV="${ROOT}/.venv/core-${VERSION}"
 PLAYBOOK="${ROOT}/examples/demo.yml"
-EMULATOR="${ROOT}/tests/emulator/cloudflare_emulator.py"
+EMULATOR="${ROOT}/extras/emulator/cloudflare_emulator.py"
 COLLECTIONS="${ROOT}/.build/collections"
 EMULATOR_PID=""
 EMULATOR_URL=""
@@ -31,7 +31,7 @@ say() {
 
 check_inputs() {
     [[ -f "${PLAYBOOK}" ]] || die "the demo playbook examples/demo.yml is missing from this checkout"
-    [[ -f "${EMULATOR}" ]] || die "the emulator tests/emulator/cloudflare_emulator.py is missing from this checkout"
+    [[ -f "${EMULATOR}" ]] || die "the emulator extras/emulator/cloudflare_emulator.py is missing from this checkout"
 }
 
 # .build/collections/ansible_collections/edgeops/cloudflare -> this checkout (as tests/conftest.py does).

@@ -38,7 +38,7 @@ options:
       - Base URL of the Cloudflare API, up to and including C(/client/v4).
       - If not set, the value of the E(CLOUDFLARE_API_BASE_URL) environment variable is used, and
         if that is not set either, V(https://api.cloudflare.com/client/v4).
-      - Point it at the bundled emulator (C(tests/emulator/cloudflare_emulator.py)) to try playbooks offline.
+      - Point it at the bundled emulator (C(extras/emulator/cloudflare_emulator.py)) to try playbooks offline.
     type: str
     default: https://api.cloudflare.com/client/v4
   validate_certs:

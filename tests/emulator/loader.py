@@ -12,7 +12,9 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EMULATOR_PATH = os.path.join(HERE, "cloudflare_emulator.py")
+# The emulator is shipped with the collection in extras/emulator/ (docs/emulator.md); its tests stay here.
+EMULATOR_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "extras", "emulator"))
+EMULATOR_PATH = os.path.join(EMULATOR_DIR, "cloudflare_emulator.py")
 
 
 def load_emulator():

@@ -29,7 +29,7 @@ import requests
 from .loader import EMULATOR_PATH, load_emulator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE_PATH = os.path.join(HERE, "supported_regions.json")
+FIXTURE_PATH = os.path.join(os.path.dirname(EMULATOR_PATH), "supported_regions.json")
 
 
 EMU = load_emulator()

@@ -22,7 +22,7 @@ import requests
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-EMULATOR = REPO / "tests" / "emulator" / "cloudflare_emulator.py"
+EMULATOR = REPO / "extras" / "emulator" / "cloudflare_emulator.py"
 CALLBACK_DIR = Path(__file__).resolve().parent / "callback_plugins"
 TOKEN = "test-token"
 ZONE_NAME = "example.com"
@@ -35,7 +35,7 @@ def collections_path():
 
 
 class EmulatorProcess:
-    """tests/emulator/cloudflare_emulator.py run as users run it, on a free loopback port."""
+    """extras/emulator/cloudflare_emulator.py run as users run it, on a free loopback port."""
 
     def __init__(self, *args):
         self.args = list(args)

@@ -30,7 +30,7 @@ from .role_helpers import COM, NET, SECRET, Counter, recap_changed
 # The fixtures, used as test arguments:
 from .role_helpers import emu, role_emulator  # noqa: F401 pylint: disable=unused-import
 
-REGIONS = json.loads((Path(__file__).resolve().parents[1] / "emulator" / "supported_regions.json").read_text(encoding="utf-8"))
+REGIONS = json.loads((Path(__file__).resolve().parents[2] / "extras" / "emulator" / "supported_regions.json").read_text(encoding="utf-8"))
 CATALOGUE = {vendor: [entry["name"] for entry in entries] for vendor, entries in REGIONS["vendors"].items()}
 VENDORS = sorted(CATALOGUE)
 GROUP_VARS_FILE = "inventory/group_vars/all/origin_cloud_regions.yml"

@@ -7,7 +7,7 @@
 
 Run it as a program::
 
-    python3 tests/emulator/cloudflare_emulator.py --port 0
+    python3 extras/emulator/cloudflare_emulator.py --port 0
 
 (the first stdout line is the base URL, ``http://127.0.0.1:PORT/client/v4``), or
 use it in-process::
