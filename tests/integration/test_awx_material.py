@@ -12,7 +12,8 @@
 * meta/execution-environment.yml and extras/ee/execution-environment.yml: proven with
   ansible-builder (``create`` of the example EE from the collection's own tarball, then the
   galaxy install and the introspection that the image build runs, in the build context);
-* the tarball ``ansible-galaxy collection build`` makes: what it ships and leaves out.
+* the tarball ``ansible-galaxy collection build`` makes: what it ships and leaves out;
+* the emulator as installed from that tarball, started with the command docs/emulator.md gives.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from .harness import executable
@@ -210,7 +212,7 @@ NOT_SHIPPED = (".ansible/", ".build/", ".venv/", ".hypothesis/", ".pytest_cache/
 SHIPPED = ("README.md", "CHANGELOG.rst", "changelogs/changelog.yaml", "meta/runtime.yml", "meta/execution-environment.yml",
            "requirements.txt", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml", "extras/ee/execution-environment.yml",
            "plugins/modules/origin_cloud_regions.py", "roles/origin_cloud_regions/tasks/main.yml",
-           "tests/emulator/cloudflare_emulator.py")
+           "extras/emulator/cloudflare_emulator.py", "extras/emulator/supported_regions.json")
 
 
 def test_built_tarball_ships_what_users_need_and_nothing_of_this_machine(built_collection):
@@ -235,6 +237,40 @@ def test_built_tarball_ships_what_users_need_and_nothing_of_this_machine(built_c
             if not member.name.endswith(".py") and temporary in text:
                 found.append(temporary)
             assert not found, "%s names %s" % (member.name, found)
+
+
+def test_installed_collection_ships_the_emulator_and_the_documented_command_starts_it(built_collection):
+    """docs/emulator.md, "Running it": python3 <collection>/extras/emulator/cloudflare_emulator.py."""
+    root, _tarball = built_collection
+    installed = root / "collections" / "ansible_collections" / "edgeops" / "cloudflare"
+    script = installed / "extras" / "emulator" / "cloudflare_emulator.py"
+    assert script.is_file()
+    assert (installed / "extras" / "emulator" / "supported_regions.json").is_file()
+    # Run from an unrelated directory: the emulator finds its data file next to itself.
+    process = subprocess.Popen([sys.executable, str(script), "--host", "127.0.0.1", "--port", "0"], cwd=str(root),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/client/v4"), base_url
+        # The default zone and token (docs/emulator.md, "Flags"); supported_regions reads the shipped json.
+        answer = requests.get(base_url + "/zones", params={"name": "example.com"},
+                              headers={"Authorization": "Bearer test-token"}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert [zone["id"] for zone in answer.json()["result"]] == ["023e105f4ecef8ad9ca31a8372d0c353"]
+        regions = requests.get(base_url + "/zones/023e105f4ecef8ad9ca31a8372d0c353/origin/cloud_regions/supported_regions",
+                               headers={"Authorization": "Bearer test-token"}, timeout=60)
+        assert regions.status_code == 200, regions.text
+        shipped = json.loads((installed / "extras" / "emulator" / "supported_regions.json").read_text(encoding="utf-8"))
+        assert regions.json()["result"] == shipped
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+    assert process.returncode == 0
 
 
 def test_ee_definition_installs_the_collection_from_its_own_tarball():
