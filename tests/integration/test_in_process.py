@@ -31,6 +31,7 @@ from .test_fault_matrix import as_items, sent
 SINGLE = "edgeops.cloudflare.origin_cloud_region"
 BATCH = "edgeops.cloudflare.origin_cloud_regions"
 INFO = "edgeops.cloudflare.origin_cloud_region_info"
+ZONES = "edgeops.cloudflare.zone_info"
 AUTH = {"CLOUDFLARE_API_TOKEN": TOKEN}
 PATHS = {"in_process": {"EDGEOPS_CLOUDFLARE_IN_PROCESS": "true"}, "module": {"EDGEOPS_CLOUDFLARE_IN_PROCESS": "false"}}
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
@@ -97,6 +98,11 @@ def task(name, module=SINGLE, **args):
     return {"name": name, module: args, "register": "out", "ignore_errors": True}
 
 
+def zones_task(title, **args):
+    """A zone_info task: it has no zone option (``name`` is its alias of ``names``)."""
+    return {"name": title, ZONES: args, "register": "out", "ignore_errors": True}
+
+
 def mapping(name, origin_ip, vendor=None, region=None, **args):
     if vendor:
         args.update(vendor=vendor, region=region)
@@ -121,12 +127,18 @@ def test_the_same_results_for_success_check_and_diff(emulator, check):
                                        {"origin_ip": "192.0.2.1", "state": "absent"}]),
         task("batch purge", BATCH, mappings=[{"origin_ip": "203.0.113.7", "vendor": "gcp", "region": "us-central1"}], purge=True),
         dict(mapping("hidden", "203.0.113.9", *AWS), no_log=True),
+        zones_task("zones"),
+        zones_task("zones by name", names=["EXAMPLE.net.", "example.com", "nope.example"]),
+        zones_task("zones of an account", name="example.com", account_id="01a7362d577a6c3019a474fd6f485823"),
     ]
     in_process, module = both_ways(emulator, tasks, seed=SEED, check=check, diff=True)
     assert in_process.run.returncode == 0, in_process.run
     assert_same(in_process, module)
     assert in_process.run.task("update")["result"]["diff"]["after"]["region"] == "europe-west1"
     assert "censored" in in_process.run.task("hidden")["result"]
+    zones = in_process.run.task("zones by name")["result"]
+    assert [zone["name"] for zone in zones["zones"]] == ["example.com", "example.net"] and zones["missing"] == ["nope.example"]
+    assert zones["api_requests"] == 3 and "zone_id" not in zones
 
 
 def test_the_same_failures(emulator):
@@ -143,6 +155,10 @@ def test_the_same_failures(emulator):
         task("purge all refused", BATCH, mappings=[], purge=True),
         mapping("unreachable", "192.0.2.5", *AWS, api_base_url="http://127.0.0.1:9/client/v4", max_retry_wait=0),
         dict(mapping("hidden failure", "192.0.2.5", "aws", "bad-region"), no_log=True),
+        zones_task("zones bad name", names=["ok.example", "no/such"], timeout=0),
+        zones_task("zones with a zone option", zone="example.com"),
+        zones_task("zones wrong token", api_token="not-the-token"),
+        zones_task("zones unreachable", api_base_url="http://127.0.0.1:9/client/v4", max_retry_wait=0),
     ]
     in_process, module = both_ways(emulator, tasks, seed=SEED, diff=True)
     assert_same(in_process, module)
@@ -170,6 +186,11 @@ def test_module_defaults_and_the_action_group_apply_to_both(emulator):
             {"name": "read", INFO: {}, "register": "info"},
             {"name": "batch", BATCH: {"mappings": [{"origin_ip": "203.0.113.6", "vendor": "aws", "region": "us-east-1"}]}},
         ],
+    }, {
+        # zone_info has no zone option: a group default of zone would be refused.
+        "name": "zones with defaults",
+        "module_defaults": {"group/edgeops.cloudflare.cloudflare": {"api_token": TOKEN}},
+        "block": [{"name": "zones", ZONES: {}, "register": "zones"}],
     }]
     in_process, module = both_ways(emulator, tasks, env={"CLOUDFLARE_API_TOKEN": ""})
     assert in_process.run.returncode == 0, in_process.run
@@ -178,6 +199,7 @@ def test_module_defaults_and_the_action_group_apply_to_both(emulator):
     assert result["zone_id"] == ZONE_ID and result["invocation"]["module_args"]["validate_region"] is False
     assert result["api_requests"] == 3  # zone lookup, GET (404), PUT: no supported_regions with validate_region false
     assert in_process.state == {"203.0.113.5": ("gcp", "us-central1"), "203.0.113.6": AWS}
+    assert in_process.run.task("zones")["result"]["count"] == 2
 
 
 def test_warnings_are_the_same(emulator):
@@ -200,6 +222,8 @@ def test_no_secret_in_either_path_at_vvvv(emulator, source):
         mapping("failing", "192.0.2.2", "aws", "bad-region", **options),
         task("read", INFO, **options),
         task("batch failing", BATCH, mappings=[{"origin_ip": "192.0.2.3", "vendor": "aws", "region": "bad"}], **options),
+        zones_task("zones", **options),
+        zones_task("zones failing", names=["no/such"], **options),
     ]
     in_process, module = both_ways(emulator, tasks, env=env, verbosity=4, diff=True)
     for outcome in (in_process, module):
@@ -207,6 +231,8 @@ def test_no_secret_in_either_path_at_vvvv(emulator, source):
             assert TOKEN not in text
     assert "running edgeops.cloudflare.origin_cloud_region in the controller's process" in in_process.run.stdout
     assert "AnsiballZ_origin_cloud_region.py" in module.run.stdout
+    assert "running edgeops.cloudflare.zone_info in the controller's process" in in_process.run.stdout
+    assert "AnsiballZ_zone_info.py" in module.run.stdout
     assert [normalized(entry) for entry in in_process.run.results] == [normalized(entry) for entry in module.run.results]
 
 
@@ -354,6 +380,9 @@ def test_a_task_delegated_to_another_host_runs_the_module_there(emulator, tmp_pa
         dict(mapping("on the proxy", "192.0.2.1", *AWS), delegate_to="proxy", ignore_errors=False),
         dict(mapping("on the controller", "192.0.2.1", *AWS), delegate_to="localhost", ignore_errors=False),
         dict(mapping("async", "192.0.2.2", *AWS), ignore_errors=False, **{"async": 60, "poll": 1}),
+        dict(zones_task("zones on the proxy"), delegate_to="proxy", ignore_errors=False),
+        dict(zones_task("zones on the controller"), delegate_to="localhost", ignore_errors=False),
+        dict(zones_task("zones async"), ignore_errors=False, **{"async": 60, "poll": 1}),
     ]}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play), encoding="utf-8")
     run = ansible_playbook(emulator, [Path(tmp_path, "play.yml"), "-i", Path(tmp_path, "inventory.yml"), "-vvv"],
@@ -361,6 +390,9 @@ def test_a_task_delegated_to_another_host_runs_the_module_there(emulator, tmp_pa
     assert run.returncode == 0, run
     proxy, controller = run.stdout.split("TASK [on the controller]")
     controller, asynchronous = controller.split("TASK [async]")
+    asynchronous, zones_proxy = asynchronous.split("TASK [zones on the proxy]")
+    zones_proxy, zones_controller = zones_proxy.split("TASK [zones on the controller]")
+    zones_controller, zones_async = zones_controller.split("TASK [zones async]")
     assert "connection 'edgeops_fake_remote', not on the controller" in proxy and "AnsiballZ_origin_cloud_region.py" in proxy
     assert "in the controller's process" in controller and "AnsiballZ" not in controller
     assert "async is not supported in the controller's process" in asynchronous and "async_wrapper" in asynchronous
@@ -368,3 +400,12 @@ def test_a_task_delegated_to_another_host_runs_the_module_there(emulator, tmp_pa
     assert run.task("on the controller")["result"]["changed"] is False
     assert run.task("async")["result"]["changed"] is True
     assert emulator.state() == {"192.0.2.1": AWS, "192.0.2.2": AWS}
+    assert "connection 'edgeops_fake_remote', not on the controller" in zones_proxy and "AnsiballZ_zone_info.py" in zones_proxy
+    assert "running edgeops.cloudflare.zone_info in the controller's process" in zones_controller
+    assert "AnsiballZ" not in zones_controller
+    assert "async is not supported in the controller's process" in zones_async and "async_wrapper" in zones_async
+    # The same answer on the three paths (the async one adds its job's fields).
+    answers = [run.task(name)["result"] for name in ("zones on the proxy", "zones on the controller", "zones async")]
+    fields = ("changed", "zones", "count", "missing", "api_requests", "invocation")
+    assert [{key: answer[key] for key in fields} for answer in answers] == [{key: answers[0][key] for key in fields}] * 3
+    assert answers[0]["count"] == 2
