@@ -3,10 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action of edgeops.cloudflare.zone_info (reads the zones the credentials can see).
+"""Action of edgeops.cloudflare.zone_info: its logic runs in the controller's process on the controller, the module elsewhere.
 
-On the controller the module's own logic runs in this process; anywhere else, with async
-or when switched off, the module runs as a module. See docs/in-process.md.
+See docs/in-process.md for when each path is taken.
 """
 
 from __future__ import annotations
@@ -16,6 +15,6 @@ from ansible_collections.edgeops.cloudflare.plugins.plugin_utils._in_process imp
 
 
 class ActionModule(InProcessAction):
+    # No loop's view (LOOP_VIEW stays False): zone_info reads no mapping.
     MODULE = zone_info
     LOGIC = "read"
-    LOOP_VIEW = False

@@ -13,16 +13,7 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._http import TransportError
 from ansible_collections.edgeops.cloudflare.plugins.modules import zone_info
-from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import (
-    BASE_URL,
-    TOKEN,
-    Call,
-    failure,
-    page_info,
-    run_main,
-    success,
-    token_headers,
-)
+from ansible_collections.edgeops.cloudflare.tests.unit.fake_api import BASE_URL, TOKEN, Call, failure, page_info, run_main, success, token_headers
 
 MAIN = zone_info.main
 ZONES = BASE_URL + "/zones"
