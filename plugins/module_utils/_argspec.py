@@ -127,6 +127,39 @@ def connection_problems(params):
     return problems
 
 
+# Options whose value the item validation only type-checks (str, or raw): two items that
+# differ only in their text there are judged alike by ArgumentSpecValidator.
+_TEXT_OPTIONS = ("origin_ip", "region", "modified_on")
+
+
+def _item_spec():
+    # modified_on is accepted and ignored: origin_cloud_region_info's mappings can be fed back as they are.
+    return dict(mapping_options(), modified_on={"type": "raw"})
+
+
+def _text_keys(spec):
+    """Every key that names a text option (with its aliases), mapped to the option's name."""
+    keys = {}
+    for option in _TEXT_OPTIONS:
+        keys[option] = option
+        keys.update((alias, option) for alias in spec[option].get("aliases", ()))
+    return keys
+
+
+def _validation_shape(item, text_keys):
+    """What the validation of ``item`` depends on, or None when only the validator can tell.
+
+    Text options count by key alone, every other key by key and value. Only items of
+    plain ``str`` keys and values qualify: anything else may be converted or refused.
+    """
+    shape = []
+    for key, value in item.items():
+        if type(key) is not str or type(value) is not str:  # pylint: disable=unidiomatic-typecheck
+            return None
+        shape.append((key, None) if key in text_keys else (key, value))
+    return frozenset(shape)
+
+
 def checked_mapping_items(items, name="mappings"):
     """Check each item of a list of mappings against ``mapping_options``, naming ``mappings[N]``.
 
@@ -135,9 +168,15 @@ def checked_mapping_items(items, name="mappings"):
     when a sub-spec list holds an item that is not a dict: the task's api_token would then
     be shown in the failure (ansible/ansible#81672).  Returns ``(items, labels, problems)``:
     the valid items with defaults and aliases applied, their labels, and one text per problem.
+
+    Thousands of items usually come in a few shapes (the same keys, vendors and states):
+    ArgumentSpecValidator judges one item of each shape, and the others of that shape take
+    its verdict with their own text values.
     """
-    # modified_on is accepted and ignored: origin_cloud_region_info's mappings can be fed back as they are.
-    validator = ArgumentSpecValidator(dict(mapping_options(), modified_on={"type": "raw"}), required_if=MAPPING_REQUIRED_IF)
+    spec = _item_spec()
+    validator = ArgumentSpecValidator(spec, required_if=MAPPING_REQUIRED_IF)
+    text_keys = _text_keys(spec)
+    verdicts = {}
     valid, labels, problems = [], [], []
     for index, item in enumerate(items or []):
         label = "%s[%d]" % (name, index)
@@ -145,12 +184,31 @@ def checked_mapping_items(items, name="mappings"):
             problems.append("%s: must be a dict with origin_ip, vendor, region and state, got %s"
                             % (label, type(item).__name__))
             continue
-        result = validator.validate(item)
-        if result.error_messages:
-            # AnsibleModule puts "Unsupported parameters:" in front of that error itself; so do we.
-            problems.extend("%s: %s%s" % (label, "unsupported parameter(s) " if isinstance(error, UnsupportedError) else "", error)
-                            for error in result.errors)
+        shape = _validation_shape(item, text_keys)
+        verdict = verdicts.get(shape) if shape is not None else None
+        if verdict is None:
+            verdict = _verdict(validator, item)
+            if shape is not None:
+                verdicts[shape] = verdict
+            params = verdict[0]
+        elif verdict[0] is not None:
+            params = dict(verdict[0])
+            for key, value in item.items():
+                if key in text_keys:
+                    params[key] = params[text_keys[key]] = value
+        if verdict[1]:
+            problems.extend("%s: %s" % (label, error) for error in verdict[1])
             continue
-        valid.append(result.validated_parameters)
+        valid.append(params)
         labels.append(label)
     return valid, labels, problems
+
+
+def _verdict(validator, item):
+    """``(validated parameters, error texts)`` of one item."""
+    result = validator.validate(item)
+    if result.error_messages:
+        # AnsibleModule puts "Unsupported parameters:" in front of that error itself; so do we.
+        return None, ["%s%s" % ("unsupported parameter(s) " if isinstance(error, UnsupportedError) else "", error)
+                      for error in result.errors]
+    return result.validated_parameters, []

@@ -13,6 +13,7 @@ goes through ``normalize_ip`` so that two spellings of one address compare equal
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -41,6 +42,13 @@ def normalize_ip(value):
     """
     if not isinstance(value, str):
         raise InvalidIPError("%s is not an IP address: expected a string" % _describe(value))
+    return _canonical_text(value)
+
+
+# A batch task meets each IP at least twice (its input, then the zone's listing): parse it once.
+# Errors are not cached; they carry the value as given.
+@functools.lru_cache(maxsize=16384)
+def _canonical_text(value):
     text = value.strip()
     if not text:
         raise InvalidIPError("the IP address is empty")

@@ -131,3 +131,14 @@ def test_invalid_ip_error_is_a_value_error_without_chained_cause():
         normalize_ip("192.0.2.001")
     assert excinfo.value.__cause__ is None
     assert excinfo.value.__suppress_context__ is True
+
+
+def test_a_value_met_again_gives_the_same_answer_and_a_refused_one_is_refused_again():
+    # Answers are remembered for speed; a refusal must not be, nor turn into an answer.
+    for _attempt in range(3):
+        assert normalize_ip("2001:DB8:0:0:0:0:0:1") == "2001:db8::1"
+        assert normalize_ip(" 2001:db8::1 ") == "2001:db8::1"
+        with pytest.raises(InvalidIPError, match="CIDR"):
+            normalize_ip("2001:db8::/64")
+        with pytest.raises(InvalidIPError, match="expected a string"):
+            normalize_ip(20010)

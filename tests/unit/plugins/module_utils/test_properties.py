@@ -16,6 +16,11 @@ variously, overlapping the zone) are drawn, with purge on or off; ``desired_stat
 classify every IP correctly and deterministically, and the batch module must need at
 most ceil(n/100) batch requests of each kind.
 
+Item checks: lists of mapping items of many shapes (aliases, missing and unknown keys,
+wrong types, empty text, bad choices, items that are not dicts) must get exactly the
+verdicts that ArgumentSpecValidator gives each item on its own: ``checked_mapping_items``
+judges one item of each shape and lets the others of that shape share its verdict.
+
 Settings are deterministic (``derandomize``), with no deadline (the test machines are
 busy) and no example database written into the checkout.
 """
@@ -29,7 +34,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import BATCH_LIMIT, BatchResult, chunks
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import VENDORS
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._argspec import VENDORS, checked_mapping_items
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import normalize_ip
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._mapping import build_plan, desired_state
 from ansible_collections.edgeops.cloudflare.plugins.modules import origin_cloud_regions as batch_module
@@ -409,3 +416,78 @@ def test_the_batch_module_sends_at_most_ceil_n_over_100_requests_of_each_kind(cr
     kinds = [kind for kind, _ips in client.requests]
     assert kinds == sorted(kinds, key=lambda kind: kind != "delete")
     assert outcome.error is None and outcome.failed == {}
+
+
+# ================================================================ item checks
+
+# The batch module's item options, written out here (the module's docs say the same).
+ITEM_SPEC = {
+    "origin_ip": {"type": "str", "required": True, "aliases": ["ip"]},
+    "vendor": {"type": "str", "choices": ["aws", "azure", "gcp", "oci"]},
+    "region": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "modified_on": {"type": "raw"},
+}
+ITEM_REQUIRED_IF = [("state", "present", ("vendor", "region"))]
+
+item_values = st.one_of(
+    st.sampled_from(["", " ", "aws", "gcp", "AWS", "nope", "present", "absent", "192.0.2.1", "2001:DB8::1",
+                     "us-east-1", "europe-west1", "2026-03-01T12:00:00Z"]),
+    st.none(), st.booleans(), st.integers(-2, 2), st.just(1.5), st.just(["aws"]), st.just({"a": 1}))
+item_keys = st.sampled_from(["origin_ip", "ip", "vendor", "region", "state", "modified_on", "extra", "Vendor", "1"])
+# Items close to valid ones (either spelling of the IP, with or without state), then changed:
+# keys dropped, added or given other values.
+item_bases = st.sampled_from([
+    {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"},
+    {"ip": "192.0.2.2", "vendor": "gcp", "region": "europe-west1", "state": "present"},
+    {"origin_ip": "2001:DB8::1", "state": "absent"},
+    {"ip": "2001:db8::2", "vendor": "oci", "region": "eu-frankfurt-1", "modified_on": "2026-03-01T12:00:00Z"},
+])
+near_valid_items = st.builds(
+    lambda base, dropped, added: dict({key: value for key, value in base.items() if key not in dropped}, **added),
+    item_bases, st.sets(item_keys, max_size=2), st.dictionaries(item_keys, item_values, max_size=2))
+items = st.one_of(near_valid_items, st.dictionaries(item_keys, item_values, max_size=6),
+                  st.sampled_from(["192.0.2.1", None, 3, ["a"]]))
+
+def validated_one_by_one(mapping_items):
+    """What ArgumentSpecValidator says of each item alone, in checked_mapping_items' terms."""
+    valid, labels, problems = [], [], []
+    for index, item in enumerate(mapping_items):
+        label = "mappings[%d]" % index
+        if not isinstance(item, dict):
+            problems.append("%s: must be a dict with origin_ip, vendor, region and state, got %s" % (label, type(item).__name__))
+            continue
+        result = ArgumentSpecValidator(ITEM_SPEC, required_if=ITEM_REQUIRED_IF).validate(item)
+        if result.error_messages:
+            problems.extend("%s: %s%s" % (label, "unsupported parameter(s) " if type(error).__name__ == "UnsupportedError" else "", error)
+                            for error in result.errors)
+            continue
+        valid.append(result.validated_parameters)
+        labels.append(label)
+    return valid, labels, problems
+
+
+@PROPERTY
+@given(st.lists(items, max_size=12), st.data())
+@example([{"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1"},
+          {"ip": "192.0.2.2", "vendor": "aws", "region": "us-east-1"},
+          {"origin_ip": "192.0.2.3", "vendor": "aws", "region": ""},
+          {"origin_ip": "192.0.2.4", "vendor": "aws", "region": "eu-west-1"}], None)
+@example([{"ip": "192.0.2.2", "vendor": "aws", "region": "us-east-1"}, {"ip": "192.0.2.3", "vendor": "aws", "region": "us-east-2"},
+          {"ip": "192.0.2.4", "vendor": "azure", "region": "eastus"}, {"ip": "192.0.2.5", "vendor": "nope", "region": "x"}], None)
+def test_item_checks_give_each_item_the_verdict_argument_spec_validator_gives_it_alone(pool, data):
+    # Items repeat in many shapes: drawn from a small pool, some with values replaced.
+    mapping_items = []
+    if pool and data is not None:
+        for _number in range(data.draw(st.integers(0, 30), label="items")):
+            item = data.draw(st.sampled_from(pool), label="item")
+            if isinstance(item, dict):
+                item = dict(item)
+                for key in list(item):
+                    if data.draw(st.booleans(), label="new value"):
+                        item[key] = data.draw(st.one_of(st.sampled_from(["198.51.100.7", "2001:db8::7", "ap-south-1"]), item_values),
+                                              label="value")
+            mapping_items.append(item)
+    else:
+        mapping_items = list(pool)
+    assert checked_mapping_items(mapping_items) == validated_one_by_one(mapping_items)
