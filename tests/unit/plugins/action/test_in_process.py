@@ -256,10 +256,10 @@ def test_zone_info_is_the_same(monkeypatch, capsys, module_warnings_in_result, c
                  check_mode=check_mode, name=ZONES)
     assert [zone["name"] for zone in every["zones"]] == ["example.com", "example.net"]
     assert every["count"] == 2 and every["missing"] == [] and every["api_requests"] == 1 and "zone_id" not in every
-    named = same(monkeypatch, capsys, zone_info, "read", {"api_token": TOKEN, "name": ["Example.com.", "nope.example"],
-                                                         "account_id": "a" * 32},
-                 [zones_page("example.com", name="example.com", **{"account.id": "a" * 32}),
-                  zones_page(name="nope.example", **{"account.id": "a" * 32})], check_mode=check_mode, name=ZONES)
+    account = {"account.id": "a" * 32}
+    named = same(monkeypatch, capsys, zone_info, "read", {"api_token": TOKEN, "name": ["Example.com.", "nope.example"], "account_id": "a" * 32},
+                 [zones_page("example.com", name="example.com", **account), zones_page(name="nope.example", **account)],
+                 check_mode=check_mode, name=ZONES)
     assert named["missing"] == ["nope.example"] and named["invocation"]["module_args"]["names"] == ["Example.com.", "nope.example"]
     assert named["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
