@@ -449,6 +449,7 @@ near_valid_items = st.builds(
 items = st.one_of(near_valid_items, st.dictionaries(item_keys, item_values, max_size=6),
                   st.sampled_from(["192.0.2.1", None, 3, ["a"]]))
 
+
 def validated_one_by_one(mapping_items):
     """What ArgumentSpecValidator says of each item alone, in checked_mapping_items' terms."""
     valid, labels, problems = [], [], []
