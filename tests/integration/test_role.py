@@ -63,6 +63,8 @@ def test_host_derived_from_a_play_on_localhost(emu):
     assert run.returncode == 0, run
     assert states(emu) == ({"192.0.2.10": ("aws", "us-east-1"), "198.51.100.30": ("azure", "westus2")},
                            {"2001:db8::20": ("gcp", "us-central1")})
+    # A play on the controller is not delegated to it again (delegation costs a lot per loop item).
+    assert set(delegations(run)) == {None}
 
 
 def test_explicit_list_only_with_the_zone_given_by_id(emu):
@@ -80,6 +82,15 @@ def test_check_mode_writes_nothing_and_diff_shows_a_line_per_mapping(emu):
     for ip, (vendor, region) in list(SITE_COM.items()) + list(SITE_NET.items()):
         assert "+%s %s/%s" % (ip, vendor, region) in run.stdout, run.stdout
     assert "changed: [web-1 -> localhost]" in run.stdout
+    assert set(delegations(run)) == {"localhost"}
+
+
+def delegations(run):
+    """Where each item of the role's module tasks ran (None: not delegated)."""
+    found = [entry["delegate_to"] for entry in run.results
+             if entry["status"] == "item_ok" and entry["task"].startswith("edgeops.cloudflare.")]
+    assert found, run
+    return found
 
 
 def test_diff_of_a_change_shows_before_and_after(emu):

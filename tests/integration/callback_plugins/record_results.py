@@ -40,7 +40,9 @@ class CallbackModule(CallbackBase):
         # _clean_results drops internal keys and honours no_log, as the screen output does.
         data = dict(result._result)
         self._clean_results(data, result._task.action)
-        entry = {"task": result._task.get_name(), "host": result._host.get_name(), "status": status, "result": data}
+        entry = {"task": result._task.get_name(), "host": result._host.get_name(), "status": status, "result": data,
+                 # Where a delegated task ran, as the default callback reads it ("web-1 -> localhost").
+                 "delegate_to": result._task.delegate_to or None}
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, default=str) + "\n")
 
