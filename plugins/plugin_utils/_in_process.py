@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import json
 import math
 import os
 import sys
@@ -187,7 +188,7 @@ def plain(value):
     or vault tags; dates become ISO strings as the module's JSON encoder writes them.
     """
     if isinstance(value, Mapping):
-        return {plain(key): plain(item) for key, item in value.items()}
+        return {_json_key(key): plain(item) for key, item in value.items()}
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, str):
@@ -203,6 +204,15 @@ def plain(value):
         return value.isoformat()
     # Vaulted values and other text-like objects: their text, as the module's JSON would carry it.
     return str(value)
+
+
+def _json_key(key):
+    """A key as the module's JSON carries it: always text (YAML gives ``1:`` or ``null:`` keys)."""
+    if isinstance(key, bool) or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, (int, float)):
+        return json.dumps(key)
+    return plain(key)
 
 
 @contextlib.contextmanager

@@ -330,6 +330,12 @@ def test_plain_rebuilds_what_a_module_receives():
     assert list(result)[0].__class__ is str and result["a"][1].__class__ is str
 
 
+def test_plain_gives_keys_as_json_text_as_the_module_receives_them():
+    # YAML gives keys that are not text (``1:``, ``null:``); the module's JSON makes them text.
+    value = {1: "a", 2.5: "b", None: "c", False: "d", "e": {7: "f"}}
+    assert _in_process.plain(value) == {"1": "a", "2.5": "b", "null": "c", "false": "d", "e": {"7": "f"}}
+
+
 def test_task_environment_is_applied_and_restored(monkeypatch):
     monkeypatch.setenv("EDGEOPS_TEST_KEEP", "kept")
     monkeypatch.delenv("EDGEOPS_TEST_NEW", raising=False)
