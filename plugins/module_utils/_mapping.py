@@ -13,6 +13,7 @@ region means nothing to write" is decided in exactly one place.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ip import InvalidIPError, normalize_ip
@@ -155,11 +156,19 @@ def build_plan(current, present, absent, purge=False):
 
 def ip_sort_key(ip):
     """Numeric order, IPv4 before IPv6; anything unparsable last, by text."""
+    return _text_sort_key(ip) if isinstance(ip, str) else _sort_key(ip)
+
+
+def _sort_key(ip):
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return (7, 0, ip)
     return (address.version, int(address), ip)
+
+
+# A batch sorts its lists of thousands of IPs several times (plan, result): parse each once.
+_text_sort_key = functools.lru_cache(maxsize=16384)(_sort_key)
 
 
 def sorted_mappings(mappings):
