@@ -14,7 +14,10 @@ real ``ansible-playbook``, one process per scenario, side by side in one run:
 * ``loop unchanged``       origin_cloud_region over 3,500 mappings of one zone, all in place
 * ``loop new``             origin_cloud_region over 3,500 mappings, the zone empty
 * ``single task``          one origin_cloud_region task in steady state
-* ``template only``        a play that only templates the list of 3,500 mappings (set_fact)
+* ``debug of the list's length``  ``debug: msg="{{ mappings | length }}"`` over the 3,500 mappings
+* ``template only``        a play that only templates the list of 3,500 mappings (set_fact): the floor
+                           of the batch module, which must receive every item rendered (2.19 renders
+                           lazily, so the length alone does not render the items)
 * ``batch new`` / ``batch unchanged``  origin_cloud_regions with the same 3,500 mappings (and unchanged
                            through the module path, for comparison)
 * ``role per_mapping new`` / ``unchanged``  the role in its per-mapping mode with 3,500 mappings
@@ -187,6 +190,11 @@ class Bench:
         return self.run("template only (set_fact of the list)", self.playbook("template only", tasks, mappings), len(mappings),
                         repeat=repeat)
 
+    def length_only(self, mappings, repeat):
+        # ansible-core 2.19 templates lazily: the length is known without rendering the items.
+        tasks = [{"name": "length only", "ansible.builtin.debug": {"msg": "{{ mappings | length }}"}}]
+        return self.run("debug of the list's length", self.playbook("length only", tasks, mappings), len(mappings), repeat=repeat)
+
     def batch(self, name, mappings, repeat, empty_first=False, env=None):
         tasks = [{"name": name, BATCH: {"zone": ZONE_NAME, "mappings": "{{ mappings }}"}}]
         return self.run(name, self.playbook(name, tasks, mappings), len(mappings), env=env, repeat=repeat,
@@ -284,12 +292,13 @@ def loops(bench, big, verdicts):
 
 
 def batches(bench, big, verdicts, repeat, module_path=True):
+    length = bench.length_only(big, repeat)
     template = bench.template_only(big, repeat)
     batch_new = bench.batch("batch new", big, repeat, empty_first=True)
     batch_unchanged = bench.batch("batch unchanged", big, repeat)
     for batch in (batch_new, batch_unchanged):
         verdicts.append(judge(batch, "<= 1.2x template only (%.1f s)" % (1.2 * template.seconds), batch.seconds <= 1.2 * template.seconds))
-    results = [template, batch_new, batch_unchanged]
+    results = [length, template, batch_new, batch_unchanged]
     if module_path:
         results.append(bench.batch("batch unchanged, module path", big, repeat, env={"EDGEOPS_CLOUDFLARE_IN_PROCESS": "false"}))
     return results
