@@ -150,12 +150,19 @@ def _validation_shape(item, text_keys):
     """What the validation of ``item`` depends on, or None when only the validator can tell.
 
     Text options count by key alone, every other key by key and value. Only items of
-    plain ``str`` keys and values qualify: anything else may be converted or refused.
+    plain ``str`` keys and values qualify: anything else may be converted or refused. So
+    does an item that names an option twice (``origin_ip`` and its alias ``ip``): which
+    value wins is the validator's to say.
     """
     shape = []
+    options = set()
     for key, value in item.items():
         if type(key) is not str or type(value) is not str:  # pylint: disable=unidiomatic-typecheck
             return None
+        if key in text_keys:
+            if text_keys[key] in options:
+                return None
+            options.add(text_keys[key])
         shape.append((key, None) if key in text_keys else (key, value))
     return frozenset(shape)
 

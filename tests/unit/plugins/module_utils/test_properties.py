@@ -474,6 +474,8 @@ def validated_one_by_one(mapping_items):
           {"ip": "192.0.2.2", "vendor": "aws", "region": "us-east-1"},
           {"origin_ip": "192.0.2.3", "vendor": "aws", "region": ""},
           {"origin_ip": "192.0.2.4", "vendor": "aws", "region": "eu-west-1"}], None)
+@example([{"origin_ip": "192.0.2.1", "ip": "192.0.2.2", "vendor": "aws", "region": "r"},
+          {"ip": "192.0.2.4", "origin_ip": "192.0.2.3", "vendor": "aws", "region": "r"}], None)
 @example([{"ip": "192.0.2.2", "vendor": "aws", "region": "us-east-1"}, {"ip": "192.0.2.3", "vendor": "aws", "region": "us-east-2"},
           {"ip": "192.0.2.4", "vendor": "azure", "region": "eastus"}, {"ip": "192.0.2.5", "vendor": "nope", "region": "x"}], None)
 def test_item_checks_give_each_item_the_verdict_argument_spec_validator_gives_it_alone(pool, data):
@@ -483,7 +485,7 @@ def test_item_checks_give_each_item_the_verdict_argument_spec_validator_gives_it
         for _number in range(data.draw(st.integers(0, 30), label="items")):
             item = data.draw(st.sampled_from(pool), label="item")
             if isinstance(item, dict):
-                item = dict(item)
+                item = dict(data.draw(st.permutations(list(item.items())), label="key order"))
                 for key in list(item):
                     if data.draw(st.booleans(), label="new value"):
                         item[key] = data.draw(st.one_of(st.sampled_from(["198.51.100.7", "2001:db8::7", "ap-south-1"]), item_values),
