@@ -45,26 +45,13 @@ exits 1 on a missed target only with ``--check-targets``.
 
 from __future__ import annotations
 
-import argparse
-import os
-import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_role import (  # noqa: E402  pylint: disable=wrong-import-position
-    METHODS,
-    TOKEN,
-    ZONE_ID,
-    ZONE_NAME,
-    Emulator,
-    Workspace,
-    ansible_env,
-    make_mappings,
-    write_yaml,
-)
+from _bench import TOKEN, ZONE_ID, ZONE_NAME, make_mappings, write_yaml  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import Emulator, Workspace, ansible_env, timed_run  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import add_common_options, argument_parser, find_ansible_playbook, machine, print_table  # noqa: E402  pylint: disable=wrong-import-position
 
 SINGLE = "edgeops.cloudflare.origin_cloud_region"
 GROUPS = ("compare", "loops", "single", "batch", "role")
@@ -97,17 +84,6 @@ class Result:
 
 
 HEADER = ["scenario", "items", "wall s", "ms/item", "GET", "PUT", "DELETE", "requests", "writes", "target", "met", "note"]
-
-
-def table(results, markdown=False):
-    rows = [result.cells() for result in results]
-    if markdown:
-        out = ["| " + " | ".join(HEADER) + " |",
-               "|" + "|".join("---" if index in (0, 9, 10, 11) else "---:" for index in range(len(HEADER))) + "|"]
-        return "\n".join(out + ["| " + " | ".join(cells) + " |" for cells in rows])
-    widths = [max(len(HEADER[i]), *(len(cells[i]) for cells in rows)) for i in range(len(HEADER))]
-    out = ["  ".join(HEADER[i].ljust(widths[i]) for i in range(len(HEADER)))]
-    return "\n".join(out + ["  ".join(cells[i].ljust(widths[i]) for i in range(len(HEADER))) for cells in rows])
 
 
 class Bench:
@@ -146,18 +122,10 @@ class Bench:
         return result
 
     def _run_once(self, name, playbook, items, inventory, env, note):
-        before = self.emulator.stats()
-        started = time.perf_counter()
-        completed = subprocess.run([self.ansible_playbook, str(playbook), "-i", str(inventory or self.inventory)],
-                                   env=dict(self.env, **(env or {})), capture_output=True, text=True, check=False)
-        seconds = time.perf_counter() - started
-        after = self.emulator.stats()
-        if completed.returncode != 0:
-            sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
-            raise SystemExit("%s: ansible-playbook failed (rc=%d)" % (name, completed.returncode))
-        methods = {method: after["by_method"].get(method, 0) - before["by_method"].get(method, 0) for method in METHODS}
-        result = Result(name, items, seconds, methods, after["writes"] - before["writes"], note)
-        print("  %-40s %5d items %7.1f s  %5d requests  %5d writes" % (name, items, seconds, result.requests, result.writes), flush=True)
+        timed = timed_run([self.ansible_playbook, str(playbook), "-i", str(inventory or self.inventory)],
+                          dict(self.env, **(env or {})), self.emulator, name=name)
+        result = Result(name, items, timed.seconds, timed.methods, timed.writes, note)
+        print("  %-40s %5d items %7.1f s  %5d requests  %5d writes" % (name, items, timed.seconds, result.requests, result.writes), flush=True)
         return result
 
     def seed(self, mappings):
@@ -212,23 +180,17 @@ def judge(result, target, met):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--mappings", type=int, default=3500, help="mappings of the big scenarios (default 3500)")
     parser.add_argument("--sample", type=int, default=200, help="items of the debug/module loop comparison (default 200)")
     parser.add_argument("--skip-module-path", action="store_true", help="leave out the runs through the module path (AnsiballZ)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each short scenario, the median is kept (default 3)")
     parser.add_argument("--only", default=",".join(GROUPS), help="comma list of %s (default: all)" % ", ".join(GROUPS))
-    parser.add_argument("--ansible-playbook", default=None, help="ansible-playbook to run (default: next to this Python, else PATH)")
-    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
-    parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
+    add_common_options(parser, "exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the generated playbooks")
     args = parser.parse_args(argv)
 
-    ansible_playbook = args.ansible_playbook or str(Path(sys.executable).with_name("ansible-playbook"))
-    if not os.path.exists(ansible_playbook):
-        ansible_playbook = shutil.which("ansible-playbook") or "ansible-playbook"
-    version = subprocess.run([ansible_playbook, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    ansible_playbook, version = find_ansible_playbook(args.ansible_playbook)
 
     groups = [group.strip() for group in args.only.split(",") if group.strip()]
     unknown = set(groups) - set(GROUPS)
@@ -242,7 +204,7 @@ def main(argv=None):
     verdicts = []
     try:
         bench = Bench(ansible_playbook, workspace, emulator)
-        print("%s, Python %s, %d CPU(s), emulator %s" % (version, sys.version.split()[0], os.cpu_count() or 0, emulator.base_url))
+        print("%s, emulator %s" % (machine(version), emulator.base_url))
         empty = bench.run("empty play (start-up)", bench.playbook("empty", [], []), 0, repeat=args.repeat)
         results.append(empty)
 
@@ -268,12 +230,7 @@ def main(argv=None):
         workspace.cleanup()
         emulator.stop()
 
-    print()
-    print(table(results))
-    if args.markdown:
-        print()
-        print(table(results, markdown=True))
-    print()
+    print_table(HEADER, [result.cells() for result in results], markdown=args.markdown, left=(0, 9, 10, 11))
     missed = verdicts.count(False)
     print("targets: %d met, %d missed" % (len(verdicts) - missed, missed))
     return 1 if (missed and args.check_targets) else 0

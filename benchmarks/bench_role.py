@@ -38,55 +38,20 @@ Generated inventories and playbooks go to a temporary directory that is removed 
 
 from __future__ import annotations
 
-import argparse
-import ipaddress
-import json
-import os
-import random
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-from integration.harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
-REGIONS = REPO / "extras" / "emulator" / "supported_regions.json"
-ZONE_NAME = "example.com"
-ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
-TOKEN = "bench-token-not-secret"
-METHODS = ("GET", "PUT", "DELETE", "PATCH", "POST")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import METHODS, make_mappings, region_catalogue  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import Emulator, Workspace, ansible_env, timed_run  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import add_common_options, argument_parser, find_ansible_playbook, machine, print_table  # noqa: E402  pylint: disable=wrong-import-position
+
 SCENARIOS = ("new", "unchanged", "change", "purge")
 MODES = ("batch-list", "batch-hosts", "per_mapping")
 TARGETS = {"new": (40, 10.0, None), "unchanged": (40, 8.0, 0)}  # max requests, max seconds, max writes
 
 
 # --------------------------------------------------------------------------- data
-
-def region_catalogue():
-    document = json.loads(REGIONS.read_text(encoding="utf-8"))
-    return {vendor: [entry["name"] for entry in entries] for vendor, entries in document["vendors"].items()}
-
-
-def make_mappings(count, seed=5):
-    """``count`` distinct origins: 80 % IPv4 (198.18.0.0/15, RFC 2544), 20 % IPv6 (2001:db8::/32)."""
-    rng = random.Random(seed)
-    catalogue = region_catalogue()
-    vendors = sorted(catalogue)
-    v4 = ipaddress.ip_network("198.18.0.0/15")
-    v6 = ipaddress.ip_network("2001:db8::/32")
-    mappings = []
-    for index in range(count):
-        if index % 5 == 4:
-            ip = str(v6.network_address + 0x10000 * index + 1)
-        else:
-            ip = str(v4.network_address + index + 1)
-        vendor = vendors[index % len(vendors)]
-        mappings.append({"origin_ip": ip, "vendor": vendor, "region": rng.choice(catalogue[vendor])})
-    return mappings
-
 
 def changed_copy(mappings, share=0.10):
     """The same list with every 1/share-th mapping moved to another region (or vendor)."""
@@ -112,125 +77,12 @@ def purged_copy(mappings, share=0.10):
     return [mapping for index, mapping in enumerate(mappings) if index % step != step // 2]
 
 
-# --------------------------------------------------------------------------- emulator
-
-class Emulator(EmulatorProcess):
-    """The integration tests' emulator process, with the benchmark's zone and token."""
-
-    def __init__(self):
-        super().__init__("--zone", "%s=%s" % (ZONE_NAME, ZONE_ID), "--api-token", TOKEN)
-
-    def server_ms(self, limit):
-        """Time the emulator spent on the last ``limit`` requests, in ms."""
-        return sum(entry.get("ms") or 0 for entry in self.log(limit)) if limit else 0.0
-
-    def count(self):
-        return self.stats()["mappings"].get(ZONE_ID, 0)
-
-
 # --------------------------------------------------------------------------- playbook runs
-
-def write_yaml(path, data):
-    # JSON is YAML; it is also what a generator would most likely write, and parses fast.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-
-
-class Workspace:
-    """A temporary tree: a collections path pointing at the checkout, inventories, playbooks."""
-
-    def __init__(self, keep=False):
-        self.root = Path(tempfile.mkdtemp(prefix="edgeops-bench-"))
-        self.keep = keep
-        link = self.root / "collections" / "ansible_collections" / "edgeops" / "cloudflare"
-        link.parent.mkdir(parents=True)
-        link.symlink_to(REPO, target_is_directory=True)
-        self.collections = self.root / "collections"
-
-    def cleanup(self):
-        if self.keep:
-            print("kept %s" % self.root)
-        else:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-    def list_inventory(self, name, mappings, mode, purge):
-        """Inventory with the mappings in group_vars/all (explicit list mode)."""
-        inventory = self.root / name
-        write_yaml(inventory / "hosts.yml", {"all": {"hosts": {}}})
-        write_yaml(inventory / "group_vars" / "all.yml", {
-            "origin_cloud_regions_zone": ZONE_NAME,
-            "origin_cloud_regions_mode": mode,
-            "origin_cloud_regions_purge": purge,
-            "origin_cloud_regions_mappings": mappings,
-        })
-        return inventory
-
-    def hosts_inventory(self, name, mappings, purge):
-        """Inventory with one host per mapping (host-derived mode)."""
-        inventory = self.root / name
-        hosts = {}
-        for index, mapping in enumerate(mappings):
-            hosts["origin-%05d" % index] = {
-                "ansible_host": mapping["origin_ip"],
-                "origin_cloud_regions_host_vendor": mapping["vendor"],
-                "origin_cloud_regions_host_region": mapping["region"],
-            }
-        write_yaml(inventory / "hosts.yml", {"all": {"children": {"origins": {"hosts": hosts}}}})
-        write_yaml(inventory / "group_vars" / "all.yml", {
-            "origin_cloud_regions_zone": ZONE_NAME,
-            "origin_cloud_regions_from_hosts": True,
-            "origin_cloud_regions_hosts": "{{ groups['origins'] }}",
-            "origin_cloud_regions_purge": purge,
-        })
-        return inventory
-
-    def playbook(self):
-        path = self.root / "apply.yml"
-        write_yaml(path, [{
-            "name": "Apply origin cloud region mappings",
-            "hosts": "localhost",
-            "gather_facts": False,
-            "roles": ["edgeops.cloudflare.origin_cloud_regions"],
-        }])
-        return path
-
-    def empty_playbook(self):
-        path = self.root / "empty.yml"
-        write_yaml(path, [{"name": "Start-up only", "hosts": "localhost", "gather_facts": False, "tasks": []}])
-        return path
-
-
-def ansible_env(workspace, emulator):
-    env = dict(os.environ)
-    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY", "CLOUDFLARE_API_BASE_URL"):
-        env.pop(name, None)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(workspace.collections),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "CLOUDFLARE_API_TOKEN": TOKEN,
-        "CLOUDFLARE_API_BASE_URL": emulator.base_url,
-    })
-    return env
-
 
 def run(ansible_playbook, playbook, inventory, env, emulator):
     """One timed ansible-playbook run; returns (seconds, request counts by method, writes, server ms)."""
-    before = emulator.stats()
-    started = time.perf_counter()
-    completed = subprocess.run([ansible_playbook, str(playbook), "-i", str(inventory)], env=env,
-                               capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    after = emulator.stats()
-    if completed.returncode != 0:
-        sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
-        raise SystemExit("ansible-playbook failed (rc=%d)" % completed.returncode)
-    methods = {method: after["by_method"].get(method, 0) - before["by_method"].get(method, 0) for method in METHODS}
-    requests_sent = after["requests"] - before["requests"]
-    writes = after["writes"] - before["writes"]
-    return seconds, methods, writes, emulator.server_ms(requests_sent)
+    timed = timed_run([ansible_playbook, str(playbook), "-i", str(inventory)], env, emulator)
+    return timed.seconds, timed.methods, timed.writes, emulator.server_ms(timed.requests)
 
 
 # --------------------------------------------------------------------------- report
@@ -261,18 +113,6 @@ class Row:
 
 
 HEADER = ["scenario", "mode", "mappings", "wall s"] + list(METHODS) + ["requests", "writes", "server ms", "note"]
-
-
-def table(rows, markdown=False):
-    lines = [row.cells() for row in rows]
-    if markdown:
-        out = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" if i < 2 or i == len(HEADER) - 1 else "---:" for i in range(len(HEADER))) + "|"]
-        out += ["| " + " | ".join(cells) + " |" for cells in lines]
-        return "\n".join(out)
-    widths = [max(len(HEADER[i]), *(len(cells[i]) for cells in lines)) for i in range(len(HEADER))]
-    out = ["  ".join(HEADER[i].ljust(widths[i]) for i in range(len(HEADER)))]
-    out += ["  ".join(cells[i].ljust(widths[i]) for i in range(len(HEADER))) for cells in lines]
-    return "\n".join(out)
 
 
 def check_targets(rows, count):
@@ -328,14 +168,11 @@ def bench_mode(mode, count, sample, workspace, emulator, ansible_playbook, env):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--mappings", type=int, default=3500, help="mappings per zone (default 3500)")
     parser.add_argument("--sample", type=int, default=200, help="mappings for the per_mapping mode (default 200)")
     parser.add_argument("--modes", default=",".join(MODES), help="comma list of %s" % ", ".join(MODES))
-    parser.add_argument("--ansible-playbook", default=None, help="ansible-playbook to run (default: next to this Python, else PATH)")
-    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
-    parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target of the batch path is missed")
+    add_common_options(parser, "exit 1 when a target of the batch path is missed")
     parser.add_argument("--keep", action="store_true", help="keep the generated inventories and playbooks")
     args = parser.parse_args(argv)
 
@@ -343,16 +180,13 @@ def main(argv=None):
     unknown = set(modes) - set(MODES)
     if unknown:
         parser.error("unknown mode(s): %s" % ", ".join(sorted(unknown)))
-    ansible_playbook = args.ansible_playbook or str(Path(sys.executable).with_name("ansible-playbook"))
-    if not os.path.exists(ansible_playbook):
-        ansible_playbook = shutil.which("ansible-playbook") or "ansible-playbook"
-    version = subprocess.run([ansible_playbook, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    ansible_playbook, version = find_ansible_playbook(args.ansible_playbook)
 
     emulator = Emulator().start()
     workspace = Workspace(keep=args.keep)
     try:
         env = ansible_env(workspace, emulator)
-        print("%s, Python %s, %d CPU(s), emulator %s" % (version, sys.version.split()[0], os.cpu_count() or 0, emulator.base_url))
+        print("%s, emulator %s" % (machine(version), emulator.base_url))
         empty_inventory = workspace.list_inventory("empty", [], "batch", False)
         seconds, _methods, _writes, _ms = run(ansible_playbook, workspace.empty_playbook(), empty_inventory, env, emulator)
         print("ansible-playbook start-up (empty play): %.1f s" % seconds)
@@ -364,12 +198,7 @@ def main(argv=None):
         workspace.cleanup()
         emulator.stop()
 
-    print()
-    print(table(rows))
-    if args.markdown:
-        print()
-        print(table(rows, markdown=True))
-    print()
+    print_table(HEADER, [row.cells() for row in rows], markdown=args.markdown, left=(0, 1, len(HEADER) - 1))
     missed = check_targets(rows, args.mappings)
     return 1 if (missed and args.check_targets) else 0
 
