@@ -6,7 +6,7 @@
 """What the benchmarks share: the emulator's zone and token, the mappings, the scratch tree, one
 timed ``ansible-playbook`` run, the ansible-playbook lookup, the common options and the tables.
 
-Not a benchmark itself: bench_role.py and bench_in_process.py import it.
+Not a benchmark itself: bench_role.py, bench_export.py and bench_in_process.py import it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -42,21 +44,35 @@ def region_catalogue():
     return {vendor: [entry["name"] for entry in entries] for vendor, entries in document["vendors"].items()}
 
 
-def make_mappings(count, seed=5):
-    """``count`` distinct origins: 80 % IPv4 (198.18.0.0/15, RFC 2544), 20 % IPv6 (2001:db8::/32)."""
+def make_mappings(count, seed=5, ipv4_mapped=False):
+    """``count`` distinct origins, vendors in turn.
+
+    By default (the role and in-process benchmarks): 80 % IPv4 (198.18.0.0/15, RFC 2544), 20 % IPv6
+    (2001:db8::/32), each region drawn at random with ``seed``. With ``ipv4_mapped`` (the export
+    benchmark): 70 % IPv4, 20 % IPv6, 10 % IPv4-mapped IPv6 (::ffff:203.0.x.x). With ``seed=None``
+    the regions of each vendor are taken in turn instead of at random.
+    """
     rng = random.Random(seed)
     catalogue = region_catalogue()
     vendors = sorted(catalogue)
-    v4 = ipaddress.ip_network("198.18.0.0/15")
-    v6 = ipaddress.ip_network("2001:db8::/32")
+    v4 = ipaddress.ip_network("198.18.0.0/15").network_address
+    v6 = ipaddress.ip_network("2001:db8::/32").network_address
     mappings = []
     for index in range(count):
-        if index % 5 == 4:
-            ip = str(v6.network_address + 0x10000 * index + 1)
+        if ipv4_mapped:
+            kind = "v4" if index % 10 < 7 else "v6" if index % 10 < 9 else "mapped"
         else:
-            ip = str(v4.network_address + index + 1)
+            kind = "v6" if index % 5 == 4 else "v4"
+        if kind == "v4":
+            ip = str(v4 + index + 1)
+        elif kind == "v6":
+            ip = str(v6 + 0x10000 * index + 1)
+        else:
+            ip = "::ffff:%s" % (ipaddress.ip_address("203.0.0.0") + index)
         vendor = vendors[index % len(vendors)]
-        mappings.append({"origin_ip": ip, "vendor": vendor, "region": rng.choice(catalogue[vendor])})
+        regions = catalogue[vendor]
+        region = regions[index % len(regions)] if seed is None else rng.choice(regions)
+        mappings.append({"origin_ip": ip, "vendor": vendor, "region": region})
     return mappings
 
 
@@ -75,6 +91,12 @@ class Emulator(EmulatorProcess):
     def count(self):
         return self.stats()["mappings"].get(ZONE_ID, 0)
 
+    def seed_admin(self, mappings):
+        """Put ``mappings`` in the zone through the emulator's admin endpoint (not counted as requests)."""
+        answer = requests.post(self.admin_url + "/seed", json={"zone_id": ZONE_ID, "items": mappings}, timeout=60)
+        answer.raise_for_status()
+        return answer.json()["seeded"]
+
 
 # --------------------------------------------------------------------------- scratch tree
 
@@ -87,8 +109,8 @@ def write_yaml(path, data):
 class Workspace:
     """A temporary tree: a collections path pointing at the checkout, inventories, playbooks."""
 
-    def __init__(self, keep=False):
-        self.root = Path(tempfile.mkdtemp(prefix="edgeops-bench-"))
+    def __init__(self, keep=False, prefix="edgeops-bench-"):
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self.keep = keep
         link = self.root / "collections" / "ansible_collections" / "edgeops" / "cloudflare"
         link.parent.mkdir(parents=True)
@@ -132,8 +154,9 @@ class Workspace:
         })
         return inventory
 
-    def playbook(self):
-        path = self.root / "apply.yml"
+    def playbook(self, directory=None):
+        """A play on localhost that applies the role (in ``directory``, default the tree's root)."""
+        path = (directory or self.root) / "apply.yml"
         write_yaml(path, [{
             "name": "Apply origin cloud region mappings",
             "hosts": "localhost",
