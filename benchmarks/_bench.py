@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import ipaddress
 import json
 import os
@@ -212,6 +213,20 @@ def timed_run(command, env, emulator, cwd=None, name=None):
     methods = {method: after["by_method"].get(method, 0) - before["by_method"].get(method, 0) for method in METHODS}
     return PlaybookRun(seconds, methods, after["writes"] - before["writes"], after["requests"] - before["requests"],
                        completed.stdout)
+
+
+@dataclasses.dataclass(eq=False)
+class Measurement:
+    """One timed run as the tables show it: wall seconds, API requests by method, writes, a note."""
+
+    seconds: float
+    methods: dict
+    writes: int
+    note: str = ""
+
+    @property
+    def requests(self):
+        return sum(self.methods.values())
 
 
 # --------------------------------------------------------------------------- command line

@@ -49,7 +49,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import TOKEN, ZONE_ID, ZONE_NAME, make_mappings, write_yaml  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import TOKEN, ZONE_ID, ZONE_NAME, Measurement, make_mappings, write_yaml  # noqa: E402  pylint: disable=wrong-import-position
 from _bench import Emulator, Workspace, ansible_env, timed_run  # noqa: E402  pylint: disable=wrong-import-position
 from _bench import add_common_options, argument_parser, find_ansible_playbook, machine, print_table  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -58,20 +58,13 @@ GROUPS = ("compare", "loops", "single", "batch", "role")
 BATCH = "edgeops.cloudflare.origin_cloud_regions"
 
 
-class Result:
+class Result(Measurement):
     def __init__(self, name, items, seconds, methods, writes, note=""):
+        super().__init__(seconds, methods, writes, note)
         self.name = name
         self.items = items
-        self.seconds = seconds
-        self.methods = methods
-        self.writes = writes
-        self.note = note
         self.target = ""
         self.verdict = ""
-
-    @property
-    def requests(self):
-        return sum(self.methods.values())
 
     @property
     def others(self):

@@ -42,7 +42,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import METHODS, make_mappings, region_catalogue  # noqa: E402  pylint: disable=wrong-import-position
+from _bench import METHODS, Measurement, make_mappings, region_catalogue  # noqa: E402  pylint: disable=wrong-import-position
 from _bench import Emulator, Workspace, ansible_env, timed_run  # noqa: E402  pylint: disable=wrong-import-position
 from _bench import add_common_options, argument_parser, find_ansible_playbook, machine, print_table  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -87,20 +87,13 @@ def run(ansible_playbook, playbook, inventory, env, emulator):
 
 # --------------------------------------------------------------------------- report
 
-class Row:
+class Row(Measurement):
     def __init__(self, scenario, mode, mappings, seconds, methods, writes, server_ms, note=""):
+        super().__init__(seconds, methods, writes, note)
         self.scenario = scenario
         self.mode = mode
         self.mappings = mappings
-        self.seconds = seconds
-        self.methods = methods
-        self.writes = writes
         self.server_ms = server_ms
-        self.note = note
-
-    @property
-    def requests(self):
-        return sum(self.methods.values())
 
     def scaled(self, factor, mappings):
         methods = {name: int(round(count * factor)) for name, count in self.methods.items()}
