@@ -93,3 +93,17 @@ def test_role_variable_secrets_never_show_even_at_vvvv(emu, tmp_path, credential
         assert "censored" in run.stdout
     else:  # the diff (batch) or the item labels (per_mapping) are shown
         assert "192.0.2.10" in run.stdout and "aws/us-east-1" in run.stdout
+
+
+@pytest.mark.parametrize("mode", ["batch", "per_mapping"])
+def test_role_variable_secrets_are_not_left_in_any_host_variable(emu, tmp_path, mode):
+    credentials = {"origin_cloud_regions_api_token": SECRET, "origin_cloud_regions_timeout": 40}
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(json.dumps(credentials), encoding="utf-8")
+    run = run_role(emu, "site_then_hostvars.yml", token_env=False,
+                   extra_vars={"origin_cloud_regions_mode": mode, "secrets_file": str(secrets)})
+    assert run.returncode == 0, run
+    assert emu.state(COM[1]) and emu.state(NET[1])
+    # The settings the role worked out are there (so the dump shows facts), the token is not.
+    assert '"timeout": 40' in run.stdout, run.stdout
+    assert SECRET not in run.stdout + run.stderr
