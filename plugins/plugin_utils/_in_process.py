@@ -212,7 +212,11 @@ def _json_key(key):
         return {True: "true", False: "false", None: "null"}[key]
     if isinstance(key, (int, float)):
         return json.dumps(key)
-    return plain(key)
+    if isinstance(key, str):
+        return plain(key)
+    # JSON has no such key: the module path fails to serialize the arguments, and so do we.
+    raise AnsibleActionFail("the task's arguments hold a dict key of type %s, which a module cannot receive: "
+                            "keys must be text, numbers, booleans or null" % type(key).__name__)
 
 
 @contextlib.contextmanager

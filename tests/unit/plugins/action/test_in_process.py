@@ -336,6 +336,12 @@ def test_plain_gives_keys_as_json_text_as_the_module_receives_them():
     assert _in_process.plain(value) == {"1": "a", "2.5": "b", "null": "c", "false": "d", "e": {"7": "f"}}
 
 
+@pytest.mark.parametrize("key", [datetime.date(2026, 1, 2), ("a", "b")])
+def test_plain_refuses_keys_a_module_cannot_receive(key):
+    with pytest.raises(AnsibleActionFail, match="dict key of type (date|tuple)"):
+        _in_process.plain({"mappings": [{key: "x"}]})
+
+
 def test_task_environment_is_applied_and_restored(monkeypatch):
     monkeypatch.setenv("EDGEOPS_TEST_KEEP", "kept")
     monkeypatch.delenv("EDGEOPS_TEST_NEW", raising=False)
