@@ -152,8 +152,10 @@ def test_the_same_failures(emulator):
         mapping("wrong token", "192.0.2.5", *AWS, api_token="not-the-token"),
         task("unknown zone", INFO, zone_id=None, zone="example.org"),
         task("bad items", BATCH, mappings=[{"origin_ip": "192.0.2.1"}, "text", {"origin_ip": "::1", "vendor": "ibm", "region": "x"}]),
-        task("keys that are not text", BATCH, mappings=[{"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1", 1: "x"},
-                                                         {"origin_ip": "192.0.2.2", None: "y"}]),
+        task("keys that are not text", BATCH, mappings=[
+            {"origin_ip": "192.0.2.1", "vendor": "aws", "region": "us-east-1", 1: "x"},
+            {"origin_ip": "192.0.2.2", None: "y"},
+        ]),
         task("purge all refused", BATCH, mappings=[], purge=True),
         mapping("unreachable", "192.0.2.5", *AWS, api_base_url="http://127.0.0.1:9/client/v4", max_retry_wait=0),
         dict(mapping("hidden failure", "192.0.2.5", "aws", "bad-region"), no_log=True),
