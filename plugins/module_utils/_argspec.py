@@ -192,23 +192,30 @@ def checked_mapping_items(items, name="mappings"):
                             % (label, type(item).__name__))
             continue
         shape = _validation_shape(item, text_keys)
-        verdict = verdicts.get(shape) if shape is not None else None
-        if verdict is None:
-            verdict = _verdict(validator, item)
+        shared = verdicts.get(shape) if shape is not None else None
+        if shared is None:
+            params, errors = _verdict(validator, item)
             if shape is not None:
-                verdicts[shape] = verdict
-            params = verdict[0]
-        elif verdict[0] is not None:
-            params = dict(verdict[0])
-            for key, value in item.items():
-                if key in text_keys:
-                    params[key] = params[text_keys[key]] = value
-        if verdict[1]:
-            problems.extend("%s: %s" % (label, error) for error in verdict[1])
+                verdicts[shape] = (params, errors)
+        elif shared[1]:
+            params, errors = shared
+        else:
+            params, errors = _with_own_text(shared[0], item, text_keys), []
+        if errors:
+            problems.extend("%s: %s" % (label, error) for error in errors)
             continue
         valid.append(params)
         labels.append(label)
     return valid, labels, problems
+
+
+def _with_own_text(params, item, text_keys):
+    """The validated parameters of an item of the same shape, with ``item``'s own text values."""
+    params = dict(params)
+    for key, value in item.items():
+        if key in text_keys:
+            params[key] = params[text_keys[key]] = value
+    return params
 
 
 def _verdict(validator, item):

@@ -208,9 +208,7 @@ def plain(value):
 
 def _json_key(key):
     """A key as the module's JSON carries it: always text (YAML gives ``1:`` or ``null:`` keys)."""
-    if isinstance(key, bool) or key is None:
-        return {True: "true", False: "false", None: "null"}[key]
-    if isinstance(key, (int, float)):
+    if key is None or isinstance(key, (bool, int, float)):
         return json.dumps(key)
     if isinstance(key, str):
         return plain(key)
