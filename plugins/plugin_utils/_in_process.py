@@ -176,9 +176,45 @@ class InProcessModule:
         if self._deprecations:
             kwargs["deprecations"] = list(self._deprecations)
         preserved = {key: value for key, value in kwargs.items() if value is None or isinstance(value, bool)}
-        kwargs = remove_values(kwargs, self.no_log_values)
+        kwargs = masked(kwargs, self.no_log_values)
         kwargs.update(preserved)
         return kwargs
+
+
+# Words that remove_values (ansible-core 2.18) compares a no_log value with for True, False and None.
+_SCALAR_WORDS = ("True", "False", "None")
+
+
+def masked(result, no_log_values):
+    """``remove_values(result, no_log_values)``, walking only the parts that hold a no_log value.
+
+    remove_values visits every value (a batch task's invocation holds 3,500 mappings: 45 ms).
+    A part whose JSON text does not hold any no_log value (escaped as JSON escapes it, so a
+    value holding it would show it) has nothing to mask: its JSON copy is what remove_values
+    would return (new lists and dicts, the same text) and what the module path's JSON carries.
+    The parts that do hold one (the token among the invocation's options) are split down to
+    their values, which remove_values masks. Values JSON cannot carry, and no_log values that
+    are part of True, False or None (which 2.18 compares as text), take remove_values itself.
+    """
+    secrets = [str(value) for value in no_log_values]
+    if any(secret in word for secret in secrets for word in _SCALAR_WORDS):
+        return remove_values(result, no_log_values)
+    escaped = [json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets]
+    return _masked(result, no_log_values, escaped)
+
+
+def _masked(value, no_log_values, escaped):
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return remove_values(value, no_log_values)
+    if not any(secret in text for secret in escaped):
+        return json.loads(text)
+    if isinstance(value, Mapping):
+        return {key: _masked(item, no_log_values, escaped) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(item, no_log_values, escaped) for item in value]
+    return remove_values(value, no_log_values)
 
 
 def plain(value):
@@ -187,13 +223,14 @@ def plain(value):
     What the controller serializes for a module (JSON) is rebuilt here without templating
     or vault tags; dates become ISO strings as the module's JSON encoder writes them.
     """
-    if isinstance(value, Mapping):
+    # Text first, then dicts and lists: what task arguments are made of (3,500 mappings: 10 ms).
+    if isinstance(value, str):
+        # str's own __str__: an exact str, without a subclass (a tagged or vaulted string).
+        return value if type(value) is str else str.__str__(value)
+    if isinstance(value, (dict, Mapping)):
         return {_json_key(key): plain(item) for key, item in value.items()}
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, str):
-        # str's own __str__: an exact str, without a subclass (a tagged or vaulted string).
-        return str.__str__(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -208,10 +245,10 @@ def plain(value):
 
 def _json_key(key):
     """A key as the module's JSON carries it: always text (YAML gives ``1:`` or ``null:`` keys)."""
-    if key is None or isinstance(key, (bool, int, float)):
-        return json.dumps(key)
     if isinstance(key, str):
         return plain(key)
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key)
     # JSON has no such key: the module path fails to serialize the arguments, and so do we.
     raise AnsibleActionFail("the task's arguments hold a dict key of type %s, which a module cannot receive: "
                             "keys must be text, numbers, booleans or null" % type(key).__name__)

@@ -19,8 +19,11 @@ import os
 from unittest import mock
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.edgeops.cloudflare.plugins.action import origin_cloud_region as single_action
@@ -316,6 +319,34 @@ def test_stand_in_formats_like_ansible_module():
     with pytest.raises(_in_process.ModuleExit) as fail:
         module.fail_json(msg="no")
     assert fail.value.result["failed"] is True and fail.value.result["msg"] == "no"
+
+
+# Few letters, so that values often hold a secret, and the characters JSON escapes.
+_TEXT = st.text(alphabet='ab"\\\n\u00e9', max_size=6)
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-20, 2000), st.floats(allow_nan=False, allow_infinity=False), _TEXT)
+_RESULTS = st.recursive(_SCALARS, lambda children: st.one_of(st.lists(children, max_size=4),
+                                                             st.dictionaries(_TEXT, children, max_size=4)), max_leaves=20)
+
+
+def _exactly(value):
+    """JSON text that tells True from 1 and 1 from 1.0, as == does not."""
+    return json.dumps(value, sort_keys=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(result=_RESULTS, secrets=st.sets(st.one_of(_TEXT, st.sampled_from(["1", "20", "0.5", "ru", "None", "a\"b"])), max_size=3))
+@example(result={"invocation": {"module_args": {"api_token": "t0k", "mappings": [{"origin_ip": "192.0.2.1"}]}}, "n": 10},
+         secrets={"t0k"})
+@example(result={"count": 12, "echo": ["xa\"by"], "flag": [True, None]}, secrets={"1", "a\"b"})
+def test_masking_gives_what_remove_values_gives(result, secrets):
+    # The shortcut (JSON copies of the parts without a secret) must not change a single value.
+    assert _exactly(_in_process.masked(result, secrets)) == _exactly(remove_values(result, secrets))
+
+
+def test_masking_leaves_what_json_cannot_carry_to_remove_values():
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    result = {"when": when, "tuple": ("t0k", 1), "set": {"x"}, "text": "t0k!"}
+    assert _in_process.masked(result, {"t0k"}) == remove_values(result, {"t0k"})
 
 
 class TaggedText(str):
