@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import hashlib
 import json
 import math
@@ -252,6 +253,24 @@ def _json_key(key):
     # JSON has no such key: the module path fails to serialize the arguments, and so do we.
     raise AnsibleActionFail("the task's arguments hold a dict key of type %s, which a module cannot receive: "
                             "keys must be text, numbers, booleans or null" % type(key).__name__)
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """No garbage collection while the module's logic runs; the objects it leaves are collected after.
+
+    The worker process holds the play's data (a 3,500-mapping list and its templated copies). The
+    allocations of the arguments' copy and of the logic would trigger collections that walk all of
+    that: 70 of the 180 ms that a 3,500-mapping batch took here. Their own garbage is freed by
+    reference counting meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -542,13 +561,14 @@ class InProcessAction(NormalAction):
         display.vvv("edgeops.cloudflare: running %s in the controller's process" % self._task.action)
         environment = {}
         self._compute_environment_string(environment)
-        args = plain(self._task.args)
         factory = self._client_factory(task_vars)
-        with task_environment(plain(environment)):
-            result.update(run_in_process(self._task.action, self.MODULE, getattr(self.MODULE, self.LOGIC),
-                                         getattr(self.MODULE, "prepare", None), args,
-                                         check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-                                         client_factory=factory))
+        with collection_paused():
+            args = plain(self._task.args)
+            with task_environment(plain(environment)):
+                result.update(run_in_process(self._task.action, self.MODULE, getattr(self.MODULE, self.LOGIC),
+                                             getattr(self.MODULE, "prepare", None), args,
+                                             check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                                             client_factory=factory))
         # What ActionBase._parse_returned_data adds to a module's answer.
         if AnsibleModuleCapturedError is not None:
             AnsibleModuleCapturedError.normalize_result_exception(result)

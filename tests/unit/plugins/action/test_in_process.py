@@ -14,6 +14,7 @@ choice between the two paths, and the loop's view of a zone.
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import os
 from unittest import mock
@@ -460,6 +461,33 @@ def test_run_in_process_uses_check_diff_and_the_task_environment(monkeypatch):
     assert result["_ansible_parsed"] is True
     assert fake.built_with[0]["Authorization"] == "Bearer " + TOKEN
     assert "CLOUDFLARE_API_TOKEN" not in os.environ
+
+
+def test_no_garbage_collection_while_the_logic_runs_and_after_it_as_before(monkeypatch):
+    fake = FakeTransport([get("192.0.2.1", "aws", "us-east-1")])
+    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
+    seen = []
+    real_transport = fake.make_transport
+
+    def make_transport(*arguments, **options):
+        seen.append(gc.isenabled())
+        return real_transport(*arguments, **options)
+
+    monkeypatch.setattr(_module, "make_transport", make_transport)
+    assert gc.isenabled()
+    assert action(task_args=args()).run(task_vars={})["changed"] is False
+    assert seen == [False] and gc.isenabled()
+    # A failure inside gives collections back too; a caller that had them off keeps them off.
+    with pytest.raises(RuntimeError), _in_process.collection_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _in_process.collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_zone_info_plugin_runs_its_module_in_process_or_as_a_module(monkeypatch):
