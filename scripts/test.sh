@@ -14,12 +14,16 @@
 #              tests/integration/targets, each against its own emulator on 127.0.0.1)
 #   lint       ansible-lint (plain, in the checkout; .ansible-lint: production profile)
 # and once, on 2.19:
+#   modulepath the pytest integration suite and the ansible-test targets again with the in-process
+#              path switched off (EDGEOPS_CLOUDFLARE_IN_PROCESS=false, edgeops_cloudflare_in_process:
+#              false): every task runs its module through AnsiballZ (docs/in-process.md)
 #   docs       antsibull-docs lint-collection-docs --plugin-docs ., docsite pages up to date
 #              (scripts/docsite_rst.py --check), docsite build (sphinx-init + build, offline)
 #   changelog  antsibull-changelog lint, and generate + a release rehearsal in a scratch copy
 #
-# units, sanity, integration, docs and changelog run on a staged copy of the files git knows
-# (tracked + untracked-not-ignored) in .build/ansible_collections/edgeops/cloudflare.
+# units, sanity, integration, docs, changelog and the ansible-test half of modulepath run on a
+# staged copy of the files git knows (tracked + untracked-not-ignored) in
+# .build/ansible_collections/edgeops/cloudflare.
 # Ends with a line "gates: N passed, N failed"; exits non-zero when any gate failed.
 # pytest runs on PYTEST_WORKERS xdist workers (default 2: most of the time is spent in
 # ansible-playbook and emulator processes); extra options go through PYTEST_ADDOPTS (e.g. "-x").
@@ -32,7 +36,7 @@ PYTEST_COLLECTIONS="${BUILD}/collections"
 GET_PIP_STANDIN="${ROOT}/tests/ansible-test/get_pip_standin.py"
 PYTEST_DIRS=(tests/unit tests/emulator tests/integration)
 VERSION_GATES=(pytest units sanity integration lint)  # on each ansible-core version, in this order
-ONCE_GATES=(docs changelog)                # on DOCS_VERSION only
+ONCE_GATES=(modulepath docs changelog)     # on DOCS_VERSION only
 ALL_GATES=("${VERSION_GATES[@]}" "${ONCE_GATES[@]}")
 ALL_VERSIONS=(2.18 2.19)
 DOCS_VERSION=2.19
@@ -219,6 +223,42 @@ gate_pytest() {
     return "${rc}"
 }
 
+# Both execution paths pass the same tests (docs/in-process.md). The pytest integration suite
+# runs again with EDGEOPS_CLOUDFLARE_IN_PROCESS=false, but for the tests that choose the path
+# themselves (marker path_specific), already run in the pytest gate. The ansible-test targets run
+# again in a scratch copy whose tests/integration/integration_config.yml (vars_files of every
+# target's play) sets edgeops_cloudflare_in_process: false; at -vvv the action plugins say which
+# path each task took, and not one may have run in the controller's process.
+gate_modulepath() {
+    local version="$1" scratch copy log rc=0
+    (
+        cd "${ROOT}" \
+            && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${PYTEST_COLLECTIONS}" EDGEOPS_CLOUDFLARE_IN_PROCESS=false \
+                python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" -m "not path_specific" tests/integration
+    ) || return 1
+    install_get_pip_standin "${version}" || return 1
+    scratch="$(mktemp -d)"
+    copy="${scratch}/ansible_collections/edgeops/cloudflare"
+    log="${BUILD}/logs/modulepath-${version}.log"
+    mkdir -p "$(dirname "${copy}")" "${BUILD}/logs"
+    cp -a "${STAGE}" "${copy}"
+    printf 'edgeops_cloudflare_in_process: false\n' >"${copy}/tests/integration/integration_config.yml"
+    (cd "${copy}" && in_venv "${version}" ansible-test integration --venv --requirements --python 3.11 --color no -vvv) \
+        >"${log}" 2>&1 || rc=$?
+    rm -rf "${scratch}"
+    grep -E '^(Running |testhost +:)' "${log}" || true
+    [[ ${rc} -eq 0 ]] || { echo "ansible-test integration failed (rc=${rc}): ${log#"${ROOT}"/}"; return 1; }
+    if grep -q "in the controller's process" "${log}"; then
+        echo "a task ran in the controller's process although switched off: ${log#"${ROOT}"/}"
+        return 1
+    fi
+    if ! grep -q 'as a module: switched off' "${log}"; then
+        echo "no task reported the module path: ${log#"${ROOT}"/}"
+        return 1
+    fi
+    echo "ansible-test targets on the module path: $(grep -c 'as a module: switched off' "${log}") tasks ran as modules, none in the controller's process"
+}
+
 # The collection's own unit test command; tests/unit/requirements.txt names what it needs.
 gate_units() {
     local version="$1"
@@ -390,7 +430,7 @@ main() {
     fi
 
     if [[ ${GATES_RUN} -eq 0 ]]; then
-        echo "no gate selected: ${GATES[*]} on ansible-core ${VERSIONS[*]} (docs and changelog run on ${DOCS_VERSION} only)"
+        echo "no gate selected: ${GATES[*]} on ansible-core ${VERSIONS[*]} (modulepath, docs and changelog run on ${DOCS_VERSION} only)"
         FAILED=$((FAILED + 1))
     fi
     print_summary

@@ -38,6 +38,9 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 AWS = ("aws", "us-east-1")
 OTHER_ZONE = "0bd1a5a0b3b8c4d5e6f708192a3b4c5d"
 
+# Each test here picks the path of every run itself (PATHS): the modulepath gate leaves it out.
+pytestmark = pytest.mark.path_specific
+
 
 def normalized(value, drop=()):
     """A recorded result without what differs from run to run: timestamps, tracebacks, ``drop``."""

@@ -27,6 +27,10 @@ from .test_export_zones import (  # noqa: F401 pylint: disable=unused-import
     test_pages_that_do_not_add_up_fail_rather_than_return_a_partial_list,
 )
 
+# These run the module path already (the fixture below); the modulepath gate, which runs every test
+# that way, leaves them out.
+pytestmark = pytest.mark.path_specific
+
 # The same test functions, collected again in this module, where the fixture below applies.
 for _name in dir(module_tests):
     if _name.startswith("test_"):
