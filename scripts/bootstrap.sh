@@ -72,7 +72,7 @@ install_venv() {
 ensure_venv() {
     local python="$1" version="$2"
     local venv="${VENV_ROOT}/core-${version}"
-    local requirements stamp_file wanted start
+    local requirements stamp_file wanted start version_text
     requirements="$(requirements_file "${version}")"
     stamp_file="${venv}/.requirements.sha256"
 
@@ -88,7 +88,9 @@ ensure_venv() {
     log "installing ${venv#"${ROOT}"/} from ${requirements#"${ROOT}"/} ..."
     install_venv "${python}" "${venv}" "${requirements}"
     printf '%s\n' "${wanted}" >"${stamp_file}"
-    log "${venv#"${ROOT}"/} ready ($("${venv}/bin/ansible" --version | head -n 1)) in $((SECONDS - start))s"
+    # The whole output first: head closing the pipe early makes ansible print a BrokenPipeError.
+    version_text="$("${venv}/bin/ansible" --version)"
+    log "${venv#"${ROOT}"/} ready (${version_text%%$'\n'*}) in $((SECONDS - start))s"
 }
 
 main() {

@@ -227,7 +227,7 @@ def plain(value):
     # Text first, then dicts and lists: what task arguments are made of (3,500 mappings: 10 ms).
     if isinstance(value, str):
         # str's own __str__: an exact str, without a subclass (a tagged or vaulted string).
-        return value if type(value) is str else str.__str__(value)
+        return str.__str__(value)
     if isinstance(value, (dict, Mapping)):
         return {_json_key(key): plain(item) for key, item in value.items()}
     if isinstance(value, bool) or value is None:
