@@ -87,9 +87,10 @@ ensure_venv() {
     start="${SECONDS}"
     log "installing ${venv#"${ROOT}"/} from ${requirements#"${ROOT}"/} ..."
     install_venv "${python}" "${venv}" "${requirements}"
+    # A venv whose ansible does not start gets no stamp. The whole output first: head closing
+    # the pipe early makes ansible print a BrokenPipeError.
+    version_text="$("${venv}/bin/ansible" --version)" || die "${venv#"${ROOT}"/}: ansible --version failed"
     printf '%s\n' "${wanted}" >"${stamp_file}"
-    # The whole output first: head closing the pipe early makes ansible print a BrokenPipeError.
-    version_text="$("${venv}/bin/ansible" --version)"
     log "${venv#"${ROOT}"/} ready (${version_text%%$'\n'*}) in $((SECONDS - start))s"
 }
 

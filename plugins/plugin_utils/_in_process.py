@@ -40,6 +40,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -184,38 +185,56 @@ class InProcessModule:
 
 # Words that remove_values (ansible-core 2.18) compares a no_log value with for True, False and None.
 _SCALAR_WORDS = ("True", "False", "None")
+# How far masked() splits a part that holds a no_log value (result, invocation, module_args, option,
+# item, field), and how many times the value may occur in it; past either, remove_values walks the part.
+_SPLIT_LEVELS = 6
+_SPLIT_HITS = 8
 
 
 def masked(result, no_log_values):
-    """``remove_values(result, no_log_values)``, walking only the parts that hold a no_log value.
+    """The result as the module path hands it to the controller: ``remove_values``, then JSON.
 
-    remove_values visits every value (a batch task's invocation holds 3,500 mappings: 45 ms).
-    A part whose JSON text does not hold any no_log value (escaped as JSON escapes it, so a
-    value holding it would show it) has nothing to mask: its JSON copy is what remove_values
-    would return (new lists and dicts, the same text) and what the module path's JSON carries.
-    The parts that do hold one (the token among the invocation's options) are split down to
-    their values, which remove_values masks. Values JSON cannot carry, and no_log values that
-    are part of True, False or None (which 2.18 compares as text), take remove_values itself.
+    A module masks its result with remove_values and prints it as JSON, which the controller
+    parses (dict keys become text, tuples lists). remove_values visits every value, though: 45 ms
+    for a batch task's invocation with 3,500 mappings, most of which hold no no_log value. A part
+    whose JSON text does not hold one (escaped as JSON escapes it, so a value holding it would
+    show it) is its JSON copy. A part that holds one (the token among the invocation's options)
+    is split into its children, a few levels deep, and what is left goes to remove_values.
+    Values JSON cannot carry, no_log values that are part of True, False or None (which 2.18
+    compares as text), and results nested too deep for JSON take remove_values alone.
     """
-    secrets = [str(value) for value in no_log_values]
-    if any(secret in word for secret in secrets for word in _SCALAR_WORDS):
+    secrets = [to_native(value, errors="surrogate_or_strict") for value in no_log_values]
+    try:
+        if any(secret in word for secret in secrets for word in _SCALAR_WORDS):
+            return _json_copy(remove_values(result, no_log_values))
+        escaped = [json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets]
+        return _masked(result, no_log_values, escaped, 0)
+    except RecursionError:
         return remove_values(result, no_log_values)
-    escaped = [json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets]
-    return _masked(result, no_log_values, escaped)
 
 
-def _masked(value, no_log_values, escaped):
+def _masked(value, no_log_values, escaped, level):
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         return remove_values(value, no_log_values)
-    if not any(secret in text for secret in escaped):
+    hits = sum(text.count(secret) for secret in escaped)
+    if not hits:
         return json.loads(text)
-    if isinstance(value, Mapping):
-        return {key: _masked(item, no_log_values, escaped) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_masked(item, no_log_values, escaped) for item in value]
-    return remove_values(value, no_log_values)
+    if level < _SPLIT_LEVELS and hits <= _SPLIT_HITS:
+        if isinstance(value, Mapping):
+            return {_json_key(key): _masked(item, no_log_values, escaped, level + 1) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [_masked(item, no_log_values, escaped, level + 1) for item in value]
+    return _json_copy(remove_values(value, no_log_values))
+
+
+def _json_copy(value):
+    """``value`` as JSON carries it, when JSON can."""
+    try:
+        return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError):
+        return value
 
 
 def plain(value):

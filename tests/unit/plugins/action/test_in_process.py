@@ -324,30 +324,62 @@ def test_stand_in_formats_like_ansible_module():
 
 # Few letters, so that values often hold a secret, and the characters JSON escapes.
 _TEXT = st.text(alphabet='ab"\\\n\u00e9', max_size=6)
+_KEYS = st.one_of(_TEXT, st.integers(0, 12), st.booleans(), st.none())
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-20, 2000), st.floats(allow_nan=False, allow_infinity=False), _TEXT)
-_RESULTS = st.recursive(_SCALARS, lambda children: st.one_of(st.lists(children, max_size=4),
-                                                             st.dictionaries(_TEXT, children, max_size=4)), max_leaves=20)
+_RESULTS = st.recursive(_SCALARS, lambda children: st.one_of(st.lists(children, max_size=4), st.lists(children, max_size=3).map(tuple),
+                                                             st.dictionaries(_KEYS, children, max_size=4)), max_leaves=20)
+_SECRETS = st.sets(st.one_of(_TEXT, st.sampled_from(["1", "20", "0.5", "ru", "None", 'a"b', "a", "b"])), max_size=3)
 
 
-def _exactly(value):
-    """JSON text that tells True from 1 and 1 from 1.0, as == does not."""
-    return json.dumps(value, sort_keys=True)
+def _typed(value):
+    """The value with the type of every part: True is not 1, 1 is not 1.0, a key 1 is not "1"."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(key), _typed(item)) for key, item in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
 
 
-@settings(max_examples=400, deadline=None)
-@given(result=_RESULTS, secrets=st.sets(st.one_of(_TEXT, st.sampled_from(["1", "20", "0.5", "ru", "None", "a\"b"])), max_size=3))
+def _as_the_module_path_gives_it(result, secrets):
+    # A module masks its result with remove_values and prints it as JSON; the controller parses it.
+    return json.loads(json.dumps(remove_values(result, secrets), ensure_ascii=False))
+
+
+@settings(max_examples=500, deadline=None)
+@given(result=_RESULTS, secrets=_SECRETS)
 @example(result={"invocation": {"module_args": {"api_token": "t0k", "mappings": [{"origin_ip": "192.0.2.1"}]}}, "n": 10},
          secrets={"t0k"})
-@example(result={"count": 12, "echo": ["xa\"by"], "flag": [True, None]}, secrets={"1", "a\"b"})
-def test_masking_gives_what_remove_values_gives(result, secrets):
-    # The shortcut (JSON copies of the parts without a secret) must not change a single value.
-    assert _exactly(_in_process.masked(result, secrets)) == _exactly(remove_values(result, secrets))
+@example(result={"count": 12, "echo": ["xa\"by"], "flag": [True, None]}, secrets={"1", 'a"b'})
+@example(result={"x": {1: "a", "1": "b"}, "t": "t0k", "tuple": ("t0k", 1)}, secrets={"t0k"})
+@example(result={"many": ["a"] * 20, "deep": [[[[[[[["a"]]]]]]]]}, secrets={"a"})
+def test_masking_gives_what_the_module_path_gives(result, secrets):
+    # The shortcut (JSON copies of the parts without a secret) must not change a single value or type.
+    assert _typed(_in_process.masked(result, secrets)) == _typed(_as_the_module_path_gives_it(result, secrets))
 
 
 def test_masking_leaves_what_json_cannot_carry_to_remove_values():
     when = datetime.datetime(2026, 1, 2, 3, 4, 5)
     result = {"when": when, "tuple": ("t0k", 1), "set": {"x"}, "text": "t0k!"}
     assert _in_process.masked(result, {"t0k"}) == remove_values(result, {"t0k"})
+
+
+def test_masking_takes_no_log_values_as_remove_values_does():
+    # Bytes are compared as text, as remove_values does (to_native).
+    assert _in_process.masked({"x": "tok", "y": ["a tok b"]}, {b"tok"}) == {"x": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", "y": ["a ******** b"]}
+
+
+@pytest.mark.parametrize("leaf, expected", [("a", "a"), ("t0k", "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")],
+                         ids=["no secret", "secret at the bottom"])
+def test_masking_a_result_nested_deeper_than_json_goes_takes_remove_values(leaf, expected):
+    # remove_values walks any depth (ansible/ansible#24560); JSON and the split recurse.
+    result = leaf
+    for _level in range(5000):
+        result = [result]
+    value = _in_process.masked({"x": result}, {"t0k"})["x"]
+    for _level in range(5000):  # == itself would recurse too deep
+        assert isinstance(value, list) and len(value) == 1
+        value = value[0]
+    assert value == expected
 
 
 class TaggedText(str):
