@@ -203,7 +203,7 @@ print(get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"])
 # tests/conftest.py and tests/integration/harness.py also use, so a plain
 # `python -m pytest` behaves exactly as this gate does.
 gate_pytest() {
-    local version="$1" dir rc=0
+    local version="$1" dir
     local -a dirs=()
     for dir in "${PYTEST_DIRS[@]}"; do
         [[ -d "${ROOT}/${dir}" ]] && dirs+=("${dir}")
@@ -212,15 +212,38 @@ gate_pytest() {
         echo "no test directories (${PYTEST_DIRS[*]}) found"
         return 1
     fi
+    run_pytest "${version}" "${dirs[@]}"
+}
+
+# run_pytest VERSION ARGS...: pytest in the checkout, as the pytest gate runs it; the caller's
+# environment (e.g. EDGEOPS_CLOUDFLARE_IN_PROCESS=false run_pytest ...) reaches every test.
+run_pytest() {
+    local version="$1" rc=0
+    shift
     (
         cd "${ROOT}" \
             && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${PYTEST_COLLECTIONS}" \
-                python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "${dirs[@]}"
+                python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"
     ) || rc=$?
     if [[ ${rc} -eq 5 ]]; then
         echo "pytest collected no tests: counted as a failure"
     fi
     return "${rc}"
+}
+
+# run_targets VERSION DIR ARGS...: ansible-test integration in the collection tree DIR.
+run_targets() {
+    local version="$1" dir="$2"
+    shift 2
+    install_get_pip_standin "${version}" || return 1
+    (cd "${dir}" && in_venv "${version}" ansible-test integration --venv --requirements --python 3.11 --color no "$@")
+}
+
+# copy_stage SCRATCH: a copy of the staged collection under SCRATCH (ansible-test and
+# antsibull-changelog want .../ansible_collections/edgeops/cloudflare); prints its path.
+copy_stage() {
+    local copy="$1/ansible_collections/edgeops/cloudflare"
+    mkdir -p "$(dirname "${copy}")" && cp -a "${STAGE}" "${copy}" && printf '%s\n' "${copy}"
 }
 
 # Both execution paths pass the same tests (docs/in-process.md). The pytest integration suite
@@ -231,20 +254,17 @@ gate_pytest() {
 # path each task took, and not one may have run in the controller's process.
 gate_modulepath() {
     local version="$1" scratch copy log rc=0
-    (
-        cd "${ROOT}" \
-            && in_venv "${version}" env ANSIBLE_COLLECTIONS_PATH="${PYTEST_COLLECTIONS}" EDGEOPS_CLOUDFLARE_IN_PROCESS=false \
-                python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" -m "not path_specific" tests/integration
-    ) || return 1
-    install_get_pip_standin "${version}" || return 1
+    EDGEOPS_CLOUDFLARE_IN_PROCESS=false run_pytest "${version}" -m "not path_specific" tests/integration || return 1
     scratch="$(mktemp -d)"
-    copy="${scratch}/ansible_collections/edgeops/cloudflare"
     log="${BUILD}/logs/modulepath-${version}.log"
-    mkdir -p "$(dirname "${copy}")" "${BUILD}/logs"
-    cp -a "${STAGE}" "${copy}"
-    printf 'edgeops_cloudflare_in_process: false\n' >"${copy}/tests/integration/integration_config.yml"
-    (cd "${copy}" && in_venv "${version}" ansible-test integration --venv --requirements --python 3.11 --color no -vvv) \
-        >"${log}" 2>&1 || rc=$?
+    mkdir -p "${BUILD}/logs"
+    if copy="$(copy_stage "${scratch}")"; then
+        printf 'edgeops_cloudflare_in_process: false\n' >"${copy}/tests/integration/integration_config.yml"
+        run_targets "${version}" "${copy}" -vvv >"${log}" 2>&1 || rc=$?
+    else
+        echo "could not copy the staged collection to ${scratch}" >"${log}"
+        rc=1
+    fi
     rm -rf "${scratch}"
     grep -E '^(Running |testhost +:)' "${log}" || true
     [[ ${rc} -eq 0 ]] || { echo "ansible-test integration failed (rc=${rc}): ${log#"${ROOT}"/}"; return 1; }
@@ -268,9 +288,7 @@ gate_units() {
 
 # The ansible-test targets; setup_emulator starts the emulator for each of them.
 gate_integration() {
-    local version="$1"
-    install_get_pip_standin "${version}" || return 1
-    (cd "${STAGE}" && in_venv "${version}" ansible-test integration --venv --requirements --python 3.11 --color no)
+    run_targets "$1" "${STAGE}"
 }
 
 gate_sanity() {
@@ -338,11 +356,13 @@ build_docsite() {
 # Lint the fragments and changelog.yaml, then, in a scratch copy: regenerate CHANGELOG.rst
 # (it must equal the committed one) and rehearse the next release of the pending fragments.
 gate_changelog() {
-    local version="$1" scratch rc=0
+    local version="$1" scratch copy rc=0
     scratch="$(mktemp -d)"
-    mkdir -p "${scratch}/ansible_collections/edgeops"
-    cp -a "${STAGE}" "${scratch}/ansible_collections/edgeops/cloudflare"
-    (cd "${scratch}/ansible_collections/edgeops/cloudflare" && check_changelog "${version}") || rc=$?
+    if copy="$(copy_stage "${scratch}")"; then
+        (cd "${copy}" && check_changelog "${version}") || rc=$?
+    else
+        rc=1
+    fi
     rm -rf "${scratch}"
     return "${rc}"
 }

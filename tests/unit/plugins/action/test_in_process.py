@@ -497,13 +497,11 @@ def test_run_in_process_uses_check_diff_and_the_task_environment(monkeypatch):
 
 def test_no_garbage_collection_while_the_logic_runs_and_after_it_as_before(monkeypatch):
     fake = FakeTransport([get("192.0.2.1", "aws", "us-east-1")])
-    monkeypatch.setattr(_module, "make_transport", fake.make_transport)
     seen = []
-    real_transport = fake.make_transport
 
     def make_transport(*arguments, **options):
         seen.append(gc.isenabled())
-        return real_transport(*arguments, **options)
+        return fake.make_transport(*arguments, **options)
 
     monkeypatch.setattr(_module, "make_transport", make_transport)
     assert gc.isenabled()
